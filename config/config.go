@@ -1,0 +1,202 @@
+// Package config reads xuexibot's YAML configuration: every key with its
+// default, ${VAR} expanded from the environment so secrets stay out of
+// files, unknown keys rejected, and every problem reported at once.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole file. config.example.yaml documents every key.
+type Config struct {
+	Timezone  string    `yaml:"timezone"`
+	Admins    []string  `yaml:"admins"`
+	DingTalk  DingTalk  `yaml:"dingtalk"`
+	Store     Store     `yaml:"store"`
+	Reminders Reminders `yaml:"reminders"`
+	HTTP      HTTP      `yaml:"http"`
+	Log       Log       `yaml:"log"`
+}
+
+// DingTalk holds the app's credentials and where to post.
+type DingTalk struct {
+	ClientID      string `yaml:"client_id"`     // AppKey
+	ClientSecret  string `yaml:"client_secret"` // AppSecret
+	RobotCode     string `yaml:"robot_code"`    // defaults to client_id
+	GroupID       string `yaml:"group_id"`      // openConversationId of the work group
+	APIHost       string `yaml:"api_host"`
+	WebhookURL    string `yaml:"webhook_url"`    // optional custom group robot
+	WebhookSecret string `yaml:"webhook_secret"` // its 加签 secret (SEC…)
+}
+
+// Store chooses the backend.
+type Store struct {
+	RedisURL string `yaml:"redis_url"` // empty: the embedded store
+	Path     string `yaml:"path"`
+	Prefix   string `yaml:"prefix"` // Redis key prefix
+}
+
+// Reminders are cron specs; "" turns a job off.
+type Reminders struct {
+	Deadline     string        `yaml:"deadline"`
+	Lagging      string        `yaml:"lagging"`
+	Report       string        `yaml:"report"`
+	Direct       bool          `yaml:"direct"`
+	WorkdaysOnly bool          `yaml:"workdays_only"`
+	CatchUp      time.Duration `yaml:"catch_up"`
+}
+
+// HTTP is the dashboard, health and metrics listener.
+type HTTP struct {
+	Listen    string `yaml:"listen"` // "" for off
+	Token     string `yaml:"token"`
+	PublicURL string `yaml:"public_url"`
+}
+
+// Log configures log/slog.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// Default returns the configuration used when no file is given.
+func Default() Config {
+	return Config{
+		Timezone: "Asia/Shanghai",
+		DingTalk: DingTalk{APIHost: "https://api.dingtalk.com"},
+		Store:    Store{Path: "xuexibot.db", Prefix: "xuexibot"},
+		Reminders: Reminders{
+			Deadline:     "0 9 * * *",
+			Lagging:      "30 9 * * 1-5",
+			Report:       "0 17 * * 5",
+			WorkdaysOnly: true,
+			CatchUp:      time.Hour,
+		},
+		HTTP: HTTP{Listen: "127.0.0.1:8080"},
+		Log:  Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads path over the defaults. It returns every problem it finds,
+// joined; the Config is usable only when the error is nil.
+func Load(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return Parse(b, os.LookupEnv)
+}
+
+var varRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Parse reads YAML over the defaults, expanding ${VAR} with lookup.
+func Parse(b []byte, lookup func(string) (string, bool)) (Config, error) {
+	var errs []error
+	expanded := varRe.ReplaceAllFunc(b, func(m []byte) []byte {
+		name := string(varRe.FindSubmatch(m)[1])
+		v, ok := lookup(name)
+		if !ok {
+			errs = append(errs, fmt.Errorf("环境变量 %s 未设置", name))
+		}
+		return []byte(v)
+	})
+	c := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		errs = append(errs, fmt.Errorf("配置文件格式错误: %w", err))
+	}
+	errs = append(errs, c.Validate()...)
+	return c, errors.Join(errs...)
+}
+
+// Validate checks what can be checked without the network. Cron specs are
+// checked by the scheduler, which owns their parser.
+func (c Config) Validate() []error {
+	var errs []error
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		errs = append(errs, fmt.Errorf("timezone %q 无效: %w", c.Timezone, err))
+	}
+	for i, a := range c.Admins {
+		if strings.TrimSpace(a) == "" {
+			errs = append(errs, fmt.Errorf("admins[%d] 为空", i))
+		}
+	}
+	if err := checkURL(c.DingTalk.APIHost, "http", "https"); err != nil {
+		errs = append(errs, fmt.Errorf("dingtalk.api_host: %w", err))
+	}
+	if c.DingTalk.WebhookURL != "" {
+		if err := checkURL(c.DingTalk.WebhookURL, "http", "https"); err != nil {
+			errs = append(errs, fmt.Errorf("dingtalk.webhook_url: %w", err))
+		}
+	}
+	if (c.DingTalk.ClientID == "") != (c.DingTalk.ClientSecret == "") {
+		errs = append(errs, errors.New("dingtalk.client_id 与 dingtalk.client_secret 须同时填写"))
+	}
+	if c.Store.RedisURL != "" {
+		if err := checkURL(c.Store.RedisURL, "redis", "rediss", "unix"); err != nil {
+			errs = append(errs, fmt.Errorf("store.redis_url: %w", err))
+		}
+	} else if c.Store.Path == "" {
+		errs = append(errs, errors.New("store.path 为空且未配置 store.redis_url"))
+	}
+	if c.HTTP.PublicURL != "" {
+		if err := checkURL(c.HTTP.PublicURL, "http", "https"); err != nil {
+			errs = append(errs, fmt.Errorf("http.public_url: %w", err))
+		}
+	}
+	if c.Reminders.CatchUp < 0 {
+		errs = append(errs, errors.New("reminders.catch_up 不能为负"))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format %q 无效（text 或 json）", c.Log.Format))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level %q 无效（debug、info、warn、error）", c.Log.Level))
+	}
+	return errs
+}
+
+// Location returns the configured time zone (validated by Load).
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}
+
+// Robot is robot_code, defaulting to client_id.
+func (d DingTalk) Robot() string {
+	if d.RobotCode != "" {
+		return d.RobotCode
+	}
+	return d.ClientID
+}
+
+func checkURL(s string, schemes ...string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return err
+	}
+	for _, sc := range schemes {
+		if u.Scheme == sc && (u.Host != "" || sc == "unix") {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q 不是有效的 %s 地址", s, strings.Join(schemes, "/"))
+}
