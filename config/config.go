@@ -99,18 +99,30 @@ func Load(path string) (Config, error) {
 
 var varRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// Parse reads YAML over the defaults, expanding ${VAR} with lookup.
+// Parse reads YAML over the defaults, expanding ${VAR} with lookup inside
+// values only: comments are left alone, and a variable's value cannot
+// change the document's structure.
 func Parse(b []byte, lookup func(string) (string, bool)) (Config, error) {
 	var errs []error
-	expanded := varRe.ReplaceAllFunc(b, func(m []byte) []byte {
-		name := string(varRe.FindSubmatch(m)[1])
+	c := Default()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return c, fmt.Errorf("配置文件格式错误: %w", err)
+	}
+	if len(doc.Content) == 0 { // an empty file: the defaults
+		return c, errors.Join(c.Validate()...)
+	}
+	expand(&doc, func(name string) string {
 		v, ok := lookup(name)
 		if !ok {
 			errs = append(errs, fmt.Errorf("环境变量 %s 未设置", name))
 		}
-		return []byte(v)
+		return v
 	})
-	c := Default()
+	expanded, err := yaml.Marshal(&doc)
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
@@ -118,6 +130,18 @@ func Parse(b []byte, lookup func(string) (string, bool)) (Config, error) {
 	}
 	errs = append(errs, c.Validate()...)
 	return c, errors.Join(errs...)
+}
+
+// expand replaces ${VAR} in every scalar of n.
+func expand(n *yaml.Node, get func(string) string) {
+	if n.Kind == yaml.ScalarNode {
+		n.Value = varRe.ReplaceAllStringFunc(n.Value, func(m string) string {
+			return get(varRe.FindStringSubmatch(m)[1])
+		})
+	}
+	for _, k := range n.Content {
+		expand(k, get)
+	}
 }
 
 // Validate checks what can be checked without the network. Cron specs are
