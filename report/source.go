@@ -1,0 +1,29 @@
+package report
+
+import (
+	"context"
+	"time"
+
+	"xuexibot/store"
+)
+
+// Source is what a report reads: a subset of store.Registry.
+type Source interface {
+	Milestones(ctx context.Context) ([]store.Milestone, error)
+	Counters(ctx context.Context) (store.Counters, error)
+	Orgs(ctx context.Context, q store.Query) ([]store.Org, error)
+	Changes(ctx context.Context, since time.Time, limit int) ([]store.Change, error)
+}
+
+// Limits of a summary.
+const (
+	// TopN is how many schools each end of the 红黑榜 names before ties.
+	TopN = 10
+	// MaxTied caps a ranking list that grows through ties, so a list where
+	// most schools tie stays readable and bounded.
+	MaxTied = 40
+	// MaxChanges is how many changes a summary reads since the last report.
+	MaxChanges = 200
+	// ShownChanges is how many of them Markdown prints, newest last.
+	ShownChanges = 20
+)
