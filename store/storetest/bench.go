@@ -1,0 +1,92 @@
+package storetest
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+
+	"xuexibot/store"
+)
+
+// BenchSizes are the registry sizes Bench measures: today's province and a
+// whole country's universities with their branches.
+var BenchSizes = []int{124, 100000}
+
+// Bench measures the operations a chat command costs, at each of
+// BenchSizes. open returns a backend already holding n orgs, typically by
+// Seed(SyntheticSeed(n)); it is called once per size, and the caller
+// registers cleanup with b.Cleanup. Sub-benchmarks are named n=<n>/<op>:
+//
+//   - exact: Resolve of an exact name
+//   - fragment: Resolve of a fragment (警察学院)
+//   - markdone: Update toggling a milestone, with its audit record
+//   - summary: Counters plus the top and bottom 10 of IndexRank
+//   - audit: Refuse, an audit append alone
+func Bench(b *testing.B, open func(b *testing.B, n int) store.Backend) {
+	for _, n := range BenchSizes {
+		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+			be := open(b, n)
+			orgs, err := be.Orgs(ctx, store.Query{Index: store.IndexScope})
+			if err != nil || len(orgs) == 0 {
+				b.Fatalf("Orgs(scope) = %d, %v", len(orgs), err)
+			}
+			b.Run("exact", func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					o := orgs[i%len(orgs)]
+					r, err := be.Resolve(ctx, o.Name)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if r.Org == nil || r.Org.ID != o.ID {
+						b.Fatalf("Resolve(%s) = %+v", o.Name, r.Matches)
+					}
+				}
+			})
+			b.Run("fragment", func(b *testing.B) {
+				for b.Loop() {
+					r, err := be.Resolve(ctx, "警察学院")
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(r.Matches) == 0 {
+						b.Fatalf("Resolve(警察学院) found nothing")
+					}
+				}
+			})
+			b.Run("markdone", func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					o := orgs[(i*7919)%len(orgs)]
+					meta := store.Meta{Actor: tester, Command: "/done " + o.Name + " 认证"}
+					if _, err := be.Update(ctx, o.ID, meta, func(o *store.Org) error {
+						setProgress(o, store.MilestoneCertify, store.Progress{Done: !o.Done(store.MilestoneCertify), By: tester})
+						return nil
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("summary", func(b *testing.B) {
+				for b.Loop() {
+					c, err := be.Counters(ctx)
+					if err != nil || len(c) == 0 {
+						b.Fatalf("Counters = %v, %v", c, err)
+					}
+					for _, desc := range []bool{false, true} {
+						top, err := be.Orgs(ctx, store.Query{Index: store.IndexRank, Limit: 10, Desc: desc})
+						if err != nil || len(top) != min(10, len(orgs)) {
+							b.Fatalf("Orgs(rank) = %d, %v", len(top), err)
+						}
+					}
+				}
+			})
+			b.Run("audit", func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					o := orgs[i%len(orgs)]
+					if err := be.Refuse(ctx, store.Change{Actor: tester, Command: fmt.Sprintf("/done %s", o.Name), OrgID: o.ID, OrgName: o.Name, Reason: "不是管理员"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
