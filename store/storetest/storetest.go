@@ -1033,7 +1033,7 @@ func testOutbox(t *testing.T, open Open) {
 	if n, _ := b.Depth(ctx); n != 2 {
 		t.Errorf("Depth after Done = %d; want 2", n)
 	}
-	got, err := b.Lease(ctx, later.Add(5*time.Minute), time.Minute, 10)
+	got, err := b.Lease(ctx, later.Add(5*time.Minute), time.Hour, 10)
 	if err != nil || len(got) != 1 || got[0].ID != "b1" {
 		t.Errorf("Lease before a1's retry time = %+v, %v; want only b1", got, err)
 	}
@@ -1048,7 +1048,7 @@ func testOutbox(t *testing.T, open Open) {
 	if n, _ := b.Depth(ctx); n != 2 {
 		t.Errorf("Depth after a newer tick = %d; want 2 (b1 and a3)", n)
 	}
-	got, err = b.Lease(ctx, now.Add(time.Hour), time.Minute, 10)
+	got, err = b.Lease(ctx, now.Add(3*time.Hour), time.Minute, 10)
 	var gotIDs []string
 	for _, m := range got {
 		gotIDs = append(gotIDs, m.ID)
