@@ -1,0 +1,219 @@
+package remind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"xuexibot/store"
+)
+
+// Poster delivers one message to DingTalk. The DingTalk client implements
+// it: it paces per group, splits what is too long, and returns an error
+// when DingTalk did not accept the message (throttling included). It must
+// treat m.ID as the idempotency key, since a message whose success could
+// not be recorded is posted again.
+type Poster interface {
+	Post(ctx context.Context, m store.OutMsg) error
+}
+
+// RetryAfter is an optional ability of a Poster's error: the earliest time
+// worth trying again, e.g. the 10 minutes a throttled custom robot waits.
+type RetryAfter interface {
+	RetryAfter() time.Duration
+}
+
+// Outbox is the part of store.Outbox the sender uses.
+type Outbox interface {
+	Lease(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.OutMsg, error)
+	Done(ctx context.Context, id string) error
+	Retry(ctx context.Context, id string, next time.Time, lastErr string) error
+	Depth(ctx context.Context) (int, error)
+}
+
+// SenderConfig is what a Sender needs; zero durations take the defaults.
+type SenderConfig struct {
+	Outbox Outbox
+	Poster Poster
+
+	Lease      time.Duration // how long a leased message is ours: 30s
+	Poll       time.Duration // how often the outbox is read when idle: 1s
+	Batch      int           // messages leased at once: 10
+	MinBackoff time.Duration // the first retry's delay: 2s
+	MaxBackoff time.Duration // the cap of the delay: 5m
+
+	Now     func() time.Time // nil: time.Now
+	Jitter  func() float64   // in [0,1); nil: math/rand/v2
+	Logger  *slog.Logger
+	Metrics Metrics
+}
+
+// Sender delivers the outbox. Several senders, in one process or many, may
+// share an outbox: a lease gives each message to one of them at a time.
+type Sender struct {
+	cfg  SenderConfig
+	now  func() time.Time
+	log  *slog.Logger
+	wake chan struct{}
+}
+
+// NewSender checks cfg and fills in the defaults.
+func NewSender(cfg SenderConfig) (*Sender, error) {
+	if cfg.Outbox == nil || cfg.Poster == nil {
+		return nil, errors.New("remind: sender needs an Outbox and a Poster")
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 10
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 2 * time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 5 * time.Minute
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = cfg.MinBackoff
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = rand.Float64
+	}
+	s := &Sender{cfg: cfg, now: cfg.Now, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s, nil
+}
+
+// Wake makes a running sender read the outbox now; Config.Notify takes it.
+// It never blocks.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx is done. A post in flight when ctx ends is allowed
+// to finish (bounded by the lease); what is left stays in the outbox for the
+// next start or another replica. It returns nil when ctx is done.
+func (s *Sender) Run(ctx context.Context) error {
+	for {
+		n, err := s.Flush(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			s.log.Error("remind: outbox", "err", err)
+		}
+		if n == s.cfg.Batch && err == nil {
+			continue // more may be due
+		}
+		t := time.NewTimer(s.cfg.Poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-s.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// Flush makes one pass: it leases the due messages (up to Batch) and posts
+// them one by one. It returns how many it leased.
+func (s *Sender) Flush(ctx context.Context) (int, error) {
+	start := s.now()
+	msgs, err := s.cfg.Outbox.Lease(ctx, start, s.cfg.Lease, s.cfg.Batch)
+	if err != nil {
+		s.count(func(m Metrics) { m.StoreError("outbox_lease") })
+		return 0, fmt.Errorf("remind: lease: %w", err)
+	}
+	// Stop posting well before the lease ends, so that no other sender can
+	// lease a message while it is being posted here.
+	until := start.Add(s.cfg.Lease - s.cfg.Lease/5)
+	for _, m := range msgs {
+		if ctx.Err() != nil {
+			break
+		}
+		left := until.Sub(s.now())
+		if left <= 0 {
+			break // the rest are leased again when the lease runs out
+		}
+		s.send(ctx, m, left)
+	}
+	if s.cfg.Metrics != nil {
+		if n, err := s.cfg.Outbox.Depth(ctx); err == nil {
+			s.cfg.Metrics.OutboxDepth(n)
+		} else if ctx.Err() == nil {
+			s.cfg.Metrics.StoreError("outbox_depth")
+		}
+	}
+	return len(msgs), nil
+}
+
+// send posts one leased message and records the outcome.
+func (s *Sender) send(ctx context.Context, m store.OutMsg, left time.Duration) {
+	// A post is not cut off by shutdown: DingTalk may already have it, and
+	// recording the outcome avoids posting it twice.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), left)
+	defer cancel()
+	err := s.cfg.Poster.Post(pctx, m)
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer rcancel()
+	if err == nil {
+		s.count(func(mt Metrics) { mt.ReminderSent(m.Job) })
+		if derr := s.cfg.Outbox.Done(rctx, m.ID); derr != nil {
+			// It will be leased and posted again; the Poster's idempotency
+			// key keeps DingTalk from showing it twice.
+			s.count(func(mt Metrics) { mt.StoreError("outbox_done") })
+			s.log.Error("remind: mark sent", "id", m.ID, "err", derr)
+			return
+		}
+		s.log.Info("remind: sent", "id", m.ID, "job", m.Job, "to", m.To, "attempts", m.Attempts+1)
+		return
+	}
+	delay := s.Backoff(m.Attempts + 1)
+	var ra RetryAfter
+	if errors.As(err, &ra) && ra.RetryAfter() > delay {
+		delay = ra.RetryAfter()
+	}
+	next := s.now().Add(delay)
+	s.count(func(mt Metrics) { mt.ReminderFailed(m.Job); mt.ReminderRetried(m.Job) })
+	s.log.Warn("remind: post failed, will retry", "id", m.ID, "job", m.Job, "attempts", m.Attempts+1, "in", delay, "err", err)
+	if rerr := s.cfg.Outbox.Retry(rctx, m.ID, next, err.Error()); rerr != nil {
+		// The lease still runs out, so the message is tried again anyway.
+		s.count(func(mt Metrics) { mt.StoreError("outbox_retry") })
+		s.log.Error("remind: schedule retry", "id", m.ID, "err", rerr)
+	}
+}
+
+// Backoff is the delay before attempt n+1 after n failed attempts:
+// MinBackoff doubled per attempt, capped at MaxBackoff, with the upper half
+// jittered so that replicas and messages spread out.
+func (s *Sender) Backoff(n int) time.Duration {
+	d := s.cfg.MinBackoff
+	for i := 1; i < n && d < s.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, s.cfg.MaxBackoff)
+	return d/2 + time.Duration(s.cfg.Jitter()*float64(d/2))
+}
+
+func (s *Sender) count(f func(Metrics)) {
+	if s.cfg.Metrics != nil {
+		f(s.cfg.Metrics)
+	}
+}
