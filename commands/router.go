@@ -270,7 +270,9 @@ func (r *Router) route(ctx context.Context, req *Request) (bot.Reply, error) {
 	case len(in.Args) == 0:
 		req.Command = r.byName["help"]
 	default:
-		if c := r.byName[lowerASCII(in.Args[0])]; c != nil {
+		// A command's name as the first word works without the slash too,
+		// but a bare 进度 asks about overall progress, not one school.
+		if c := r.byName[lowerASCII(in.Args[0])]; c != nil && len(in.Args)-1 >= c.MinArgs {
 			req.Command, req.Args = c, in.Args[1:]
 			break
 		}
