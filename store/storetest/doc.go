@@ -16,6 +16,28 @@
 // TTL, the outbox, and, after many mixed writes, that the kept Counters and
 // indexes equal what store.Recount and store.Indexes compute from scratch.
 //
+// # What the suite reads into the contract
+//
+// Where store.Registry leaves a detail open, the suite expects:
+//
+//   - Changes(since, 0) returns every change; a positive limit the oldest ones.
+//     Changes are ordered and selected by when they were recorded, so their
+//     ids increase in that order.
+//   - A Change's At is the Meta's At when one is given, else the backend's clock.
+//   - Within one score an index orders by id; Desc reverses the whole order.
+//     Count of an unknown index is 0; an Offset past the end gives no orgs.
+//   - History of an unknown org is empty, not an error.
+//   - An Update that changes the ID or Order is refused or ignored; either way
+//     the stored org keeps both. A rename's Change carries the new OrgName.
+//   - Put of an org equal to the stored one (apart from UpdatedAt/UpdatedBy)
+//     writes and audits nothing; Put(nil) is a no-op.
+//   - SetMilestone adds exactly one Change with no OrgID, naming store.FieldDue
+//     among its fields when the due time moved.
+//   - Refuse assigns the Change an ID and, when empty, an At.
+//   - Lease treats a zero NextTry as due and returns the messages with their
+//     new NextTry; Retry's lastErr is returned by the next Lease; Done of a
+//     missing message is nil.
+//
 // # Invalid orgs
 //
 // Put rejects a batch, writing nothing, with a *store.Error of Code
