@@ -33,7 +33,7 @@ func TestStatus(t *testing.T) {
 	})
 	// A fragment shared by several schools lists them.
 	got := e.say(notAdmin, "/status 职业技术学院")
-	if !strings.Contains(got, "可能是以下") && !strings.Contains(got, "### ") {
+	if !strings.Contains(got, "对应多所学校") && !strings.Contains(got, "### ") {
 		t.Errorf("fragment: neither candidates nor a school:\n%s", got)
 	}
 }

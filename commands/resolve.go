@@ -30,7 +30,7 @@ func (r *Router) resolveOrg(ctx context.Context, query string) (store.Org, error
 	}
 	if len(res.Matches) > 1 {
 		var b strings.Builder
-		fmt.Fprintf(&b, "“%s”可能是以下 %d 所中的一所，请写得更完整：\n\n", query, len(res.Matches))
+		fmt.Fprintf(&b, "“%s”对应多所学校，请写得更完整。候选：\n\n", query)
 		for i, m := range res.Matches {
 			fmt.Fprintf(&b, "%d. %s\n", i+1, m.Name)
 		}

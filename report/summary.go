@@ -286,10 +286,14 @@ func writeRank(b *strings.Builder, groups []RankGroup) {
 		for i, o := range g.Orgs {
 			names[i] = o.Name
 		}
-		list := strings.Join(names, "、")
+		// A tie too large to read whole is a fact about the rollout, not a
+		// list anyone would read: say how it ties instead of naming 40.
 		if g.Partial {
-			list += "等（并列较多，仅列出 " + strconv.Itoa(len(names)) + " 所）"
-		} else if len(names) > 1 {
+			fmt.Fprintf(b, "%d. 完成 %d 个节点、党员激活率 %s 的高校（超过 %d 所并列，不逐一列出）\n", g.Rank, g.Done, store.Percent(g.ActivationRate), len(names))
+			continue
+		}
+		list := strings.Join(names, "、")
+		if len(names) > 1 {
 			list += "（并列 " + strconv.Itoa(len(names)) + " 所）"
 		}
 		fmt.Fprintf(b, "%d. %s：完成 %d 个节点，党员激活率 %s\n", g.Rank, list, g.Done, store.Percent(g.ActivationRate))
