@@ -348,3 +348,24 @@ func TestSplit(t *testing.T) {
 		t.Errorf("short reply split: %+v", one)
 	}
 }
+
+func TestConcurrentMessages(t *testing.T) {
+	e := newEnv(t)
+	schools := []string{"湖南警察学院", "湖南应用技术学院", "湖南交通工程学院", "益阳医学高等专科学校"}
+	done := make(chan string)
+	for _, s := range schools {
+		go func() {
+			r := e.r.Handle(context.Background(), bot.Message{Sender: bot.User{ID: admin}, Text: "/done " + s + " 认证"})
+			e.r.Handle(context.Background(), bot.Message{Sender: bot.User{ID: notAdmin}, Text: "/status " + s})
+			done <- r.Markdown
+		}()
+	}
+	for range schools {
+		if got := <-done; !strings.Contains(got, "登记完成") {
+			t.Errorf("concurrent /done: %s", got)
+		}
+	}
+	if n := e.pending(store.MilestoneCertify); n != 27 {
+		t.Errorf("certify pending %d, want 27", n)
+	}
+}

@@ -183,7 +183,8 @@ func New(cfg Config) (*Router, error) {
 }
 
 // Register adds a command. It fails when the name or an alias is empty or
-// taken, so a clash stops start-up instead of shadowing a command.
+// taken, so a clash stops start-up instead of shadowing a command. Call it
+// before the Router handles messages: registration is not synchronised.
 func (r *Router) Register(c Command) error {
 	if c.Handler == nil {
 		return fmt.Errorf("commands: register %q: no handler", c.Name)
