@@ -256,6 +256,9 @@ func (s *Scheduler) lastReport(at time.Time) time.Time {
 			if s.runsOn(t) {
 				return t
 			}
+			// Skip the rest of the day off, however often the job ticks.
+			y, m, d := t.In(s.loc).Date()
+			t = time.Date(y, m, d, 0, 0, 0, 0, s.loc)
 		}
 	}
 	return at.AddDate(0, 0, -7)

@@ -40,7 +40,7 @@
 // Sender leases due messages from the outbox, posts them through a Poster
 // (the DingTalk client, which paces per group), marks them done, and on any
 // error schedules a retry with exponential back-off and jitter, capped, or
-// later when the error says when (RetryAfter). A message is never dropped;
+// later when the error says so (RetryDelayer). A message is never dropped;
 // one that a newer tick of the same job supersedes is dropped by the
 // outbox's Enqueue. A sender that dies leaves its leased messages to be
 // leased again when the lease runs out, by itself after a restart or by

@@ -214,12 +214,14 @@ func (s *Scheduler) Next(name string) time.Time {
 		return time.Time{}
 	}
 	t := s.now().In(s.loc)
-	// A year of daily ticks is enough to get past any holiday.
 	for range 400 {
 		t = j.sched.Next(t)
 		if t.IsZero() || s.runsOn(t) {
 			return t
 		}
+		// Skip the rest of the day off, however often the job ticks.
+		y, m, d := t.In(s.loc).Date()
+		t = time.Date(y, m, d+1, 0, 0, 0, 0, s.loc).Add(-time.Second)
 	}
 	return time.Time{}
 }

@@ -20,10 +20,11 @@ type Poster interface {
 	Post(ctx context.Context, m store.OutMsg) error
 }
 
-// RetryAfter is an optional ability of a Poster's error: the earliest time
-// worth trying again, e.g. the 10 minutes a throttled custom robot waits.
-type RetryAfter interface {
-	RetryAfter() time.Duration
+// RetryDelayer is an optional ability of a Poster's error (found with
+// errors.As): how long to wait before trying again, e.g. the 10 minutes a
+// throttled custom robot is banned. The sender waits at least that long.
+type RetryDelayer interface {
+	RetryDelay() time.Duration
 }
 
 // Outbox is the part of store.Outbox the sender uses.
@@ -39,9 +40,11 @@ type SenderConfig struct {
 	Outbox Outbox
 	Poster Poster
 
-	Lease      time.Duration // how long a leased message is ours: 30s
-	Poll       time.Duration // how often the outbox is read when idle: 1s
-	Batch      int           // messages leased at once: 10
+	Lease time.Duration // how long a leased message is ours: 30s
+	Poll  time.Duration // how often the outbox is read when idle: 1s
+	// Batch is how many messages are leased at once: 5, few enough to post
+	// within a lease while the Poster paces them (20 a minute per group).
+	Batch      int
 	MinBackoff time.Duration // the first retry's delay: 2s
 	MaxBackoff time.Duration // the cap of the delay: 5m
 
@@ -72,7 +75,7 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 		cfg.Poll = time.Second
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 10
+		cfg.Batch = 5
 	}
 	if cfg.MinBackoff <= 0 {
 		cfg.MinBackoff = 2 * time.Second
@@ -182,17 +185,19 @@ func (s *Sender) send(ctx context.Context, m store.OutMsg, left time.Duration) {
 			s.log.Error("remind: mark sent", "id", m.ID, "err", derr)
 			return
 		}
-		s.log.Info("remind: sent", "id", m.ID, "job", m.Job, "to", m.To, "attempts", m.Attempts+1)
+		s.log.Info("remind: sent", "id", m.ID, "job", m.Job, "to", m.To)
 		return
 	}
-	delay := s.Backoff(m.Attempts + 1)
-	var ra RetryAfter
-	if errors.As(err, &ra) && ra.RetryAfter() > delay {
-		delay = ra.RetryAfter()
+	// Backends differ in when they count an attempt (bolt on Lease, Redis
+	// on Retry); either way this is at least the first.
+	delay := s.Backoff(max(m.Attempts, 1))
+	var rd RetryDelayer
+	if errors.As(err, &rd) && rd.RetryDelay() > delay {
+		delay = rd.RetryDelay()
 	}
 	next := s.now().Add(delay)
 	s.count(func(mt Metrics) { mt.ReminderFailed(m.Job); mt.ReminderRetried(m.Job) })
-	s.log.Warn("remind: post failed, will retry", "id", m.ID, "job", m.Job, "attempts", m.Attempts+1, "in", delay, "err", err)
+	s.log.Warn("remind: post failed, will retry", "id", m.ID, "job", m.Job, "attempts", m.Attempts, "in", delay, "err", err)
 	if rerr := s.cfg.Outbox.Retry(rctx, m.ID, next, err.Error()); rerr != nil {
 		// The lease still runs out, so the message is tried again anyway.
 		s.count(func(mt Metrics) { mt.StoreError("outbox_retry") })
