@@ -21,7 +21,11 @@
 // that is left out leaves that field as it is. The columns may come in any
 // order. A header that is not one of the above is an error rather than
 // ignored, so a misspelt header cannot silently drop a column. A blank
-// number is 0, a blank milestone cell is 未完成, blank text clears the field.
+// number is 0, a blank milestone cell is 未完成, blank text clears the field;
+// 类别 must be 本科, 高专 or 高职 (or 本科学校, 高等专科学校, 高等职业学院) and
+// 纳入统计 是 or 否. 管理员手机 must be 11 digits (1[3-9]…), 办学性质 公办 or
+// 民办; these two are checked only when they change, so what the registry
+// already holds never blocks a re-import. A blank row is skipped.
 //
 // A row names its university by 学校标识码 or, without one, by its exact
 // name or an alias; only a row with 学校标识码 can rename a university. A
