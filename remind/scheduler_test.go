@@ -359,3 +359,40 @@ func TestRun(t *testing.T) {
 		t.Errorf("outbox after Run: %+v", msgs)
 	}
 }
+
+// A replica that restarts right after sending a tick finds the claim in
+// Redis at start and does not send it again; one that was down over the
+// tick sends it.
+func TestCatchUpAfterRestartRedis(t *testing.T) {
+	ctx := context.Background()
+	url, prefix := redistest.URL(t), redistest.Prefix(t)
+	cfg := Config{Lagging: "30 9 * * 1-5", CatchUp: time.Hour}
+	tick := at(2019, 3, 8, 9, 30)
+
+	first := openRedis(t, url, prefix)
+	s := newScheduler(t, first, newClock(tick), cfg)
+	s.tick(ctx, s.job(JobLagging), tick)
+	msgs := queued(t, first)
+	if len(msgs) != 1 {
+		t.Fatalf("tick queued %v", ids(msgs))
+	}
+	if err := first.Done(ctx, msgs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+
+	restarted := openRedis(t, url, prefix)
+	clk := newClock(tick.Add(10 * time.Minute))
+	s = newScheduler(t, restarted, clk, cfg)
+	s.catchUpJob(ctx, s.job(JobLagging), clk.Now())
+	if got := queued(t, restarted); len(got) != 0 {
+		t.Errorf("a restarted replica sent the tick again: %v", ids(got))
+	}
+
+	// The next day every replica was down at 09:30; the first back sends.
+	clk.Set(at(2019, 3, 11, 9, 50))
+	s.catchUpJob(ctx, s.job(JobLagging), clk.Now())
+	if got := queued(t, restarted); len(got) != 1 || got[0].ID != fmt.Sprintf("lagging-%d", at(2019, 3, 11, 9, 30).Unix()) {
+		t.Errorf("missed tick: %v", ids(got))
+	}
+}
