@@ -22,7 +22,9 @@ var now = time.Date(2019, 3, 8, 10, 0, 0, 0, store.Shanghai())
 func clock() time.Time { return now }
 
 // seeded opens a bolt store in a temp dir and seeds it from the notice.
-func seeded(t *testing.T) *bolt.Store {
+func seeded(t *testing.T) *bolt.Store { return seededB(t) }
+
+func seededB(t testing.TB) *bolt.Store {
 	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "xuexibot.db"), bolt.WithNow(clock))
 	if err != nil {
