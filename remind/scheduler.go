@@ -99,6 +99,9 @@ type Scheduler struct {
 	log          *slog.Logger
 	metrics      Metrics
 
+	// retryBase is the first wait before a failed tick is tried again.
+	retryBase time.Duration
+
 	mu     sync.Mutex
 	warned map[int]bool // years whose missing calendar data was logged
 }
@@ -148,7 +151,7 @@ func New(cfg Config) (*Scheduler, error) {
 		direct: cfg.Direct, workdaysOnly: cfg.WorkdaysOnly, catchUp: cfg.CatchUp,
 		loc: cfg.Location, cal: cfg.Calendar, reg: cfg.Registry, claims: cfg.Claims, outbox: cfg.Outbox,
 		notify: cfg.Notify, now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
-		warned: map[int]bool{},
+		warned: map[int]bool{}, retryBase: time.Second,
 	}
 	var errs []error
 	for _, j := range []struct{ name, spec string }{
@@ -297,6 +300,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
+	// Also when every job is off or will never tick again: Run lasts as
+	// long as its context, like the other parts main runs.
+	<-ctx.Done()
 	return nil
 }
 
@@ -351,15 +357,18 @@ func (s *Scheduler) tick(ctx context.Context, j *job, at time.Time) {
 		return
 	}
 	window := max(s.catchUp, time.Minute)
-	backoff := time.Second
+	backoff := s.retryBase
 	for {
 		_, err := s.fire(ctx, j, at, false)
 		if err == nil {
 			return
 		}
+		if ctx.Err() != nil {
+			return // shutting down; a restart catches up
+		}
 		now := s.now()
 		stale := now.Sub(at) > window || !j.sched.Next(at.In(s.loc)).After(now)
-		if ctx.Err() != nil || stale {
+		if stale {
 			s.log.Error("remind: tick failed", "job", j.name, "tick", at, "err", err)
 			s.count(func(m Metrics) { m.ReminderFailed(j.name) })
 			return

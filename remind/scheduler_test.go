@@ -396,3 +396,48 @@ func TestCatchUpAfterRestartRedis(t *testing.T) {
 		t.Errorf("missed tick: %v", ids(got))
 	}
 }
+
+// flakyClaims fails its first n claims, like a Redis that is away.
+type flakyClaims struct {
+	Claims
+	mu sync.Mutex
+	n  int
+}
+
+func (f *flakyClaims) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	f.mu.Lock()
+	fail := f.n > 0
+	f.n--
+	f.mu.Unlock()
+	if fail {
+		return false, errors.New("connection refused")
+	}
+	return f.Claims.Claim(ctx, key, ttl)
+}
+
+// A tick whose claim fails is retried while it is fresh, and given up,
+// counted as failed, once it is not.
+func TestTickRetriesStoreErrors(t *testing.T) {
+	ctx := context.Background()
+	st := newBolt(t)
+	clk := newClock(at(2019, 3, 8, 9, 30))
+	m := newCountMetrics()
+	claims := &flakyClaims{Claims: st, n: 3}
+	cal, _ := defaultCal()
+	s, err := New(Config{Lagging: "30 9 * * *", Registry: st, Claims: claims, Outbox: st, Calendar: cal, Now: clk.Now, Metrics: m, CatchUp: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.retryBase = time.Millisecond
+	s.tick(ctx, s.job(JobLagging), clk.Now())
+	if got := queued(t, st); len(got) != 1 || m.storeErrs["claim"] != 3 || m.failed[JobLagging] != 0 {
+		t.Errorf("after 3 failed claims: %v, store errors %v, failed %v", ids(got), m.storeErrs, m.failed)
+	}
+	// Redis stays away; the tick is an hour and a minute old: given up.
+	claims.n = 1 << 30
+	clk.Set(at(2019, 3, 9, 10, 31))
+	s.tick(ctx, s.job(JobLagging), at(2019, 3, 9, 9, 30))
+	if m.failed[JobLagging] != 1 {
+		t.Errorf("a stale tick must be given up and counted: %v", m.failed)
+	}
+}
