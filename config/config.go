@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -179,6 +180,9 @@ func (c Config) Validate() []error {
 			errs = append(errs, fmt.Errorf("http.public_url: %w", err))
 		}
 	}
+	if c.HTTP.Listen != "" && c.HTTP.Token == "" && !loopback(c.HTTP.Listen) {
+		errs = append(errs, fmt.Errorf("http.listen %q 不在本机回环地址上，必须设置 http.token", c.HTTP.Listen))
+	}
 	if c.Reminders.CatchUp < 0 {
 		errs = append(errs, errors.New("reminders.catch_up 不能为负"))
 	}
@@ -223,4 +227,17 @@ func checkURL(s string, schemes ...string) error {
 		}
 	}
 	return fmt.Errorf("%q 不是有效的 %s 地址", s, strings.Join(schemes, "/"))
+}
+
+// loopback reports whether a listen address only accepts local connections.
+func loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -56,6 +56,11 @@ func TestParse(t *testing.T) {
 			wantErr: []string{"Mars/Base", "store.redis_url", "log.format", "http.public_url", "MISSING"},
 		},
 		{
+			name:    "token required off loopback",
+			yaml:    "http:\n  listen: \"0.0.0.0:8080\"\n",
+			wantErr: []string{"http.token"},
+		},
+		{
 			name:    "unknown key",
 			yaml:    "dingtalk:\n  clientid: x\n",
 			wantErr: []string{"clientid"},
