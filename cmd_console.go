@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"io"
+	"slices"
+
+	"xuexibot/bot"
+	"xuexibot/bot/console"
+)
+
+// consoleUser is who types in the console when -user is not given; it is
+// an admin, so an operator can try every command before DingTalk exists.
+const consoleUser = "console"
+
+// runConsole: xuexibot console [-config FILE] [-user STAFFID]
+func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("console", stderr)
+	configPath := fs.String("config", "", "配置文件（默认：本目录的内置存储 xuexibot.db）")
+	user := fs.String("user", "", "以此钉钉 staffId 的身份输入（默认：管理员 console）")
+	nick := fs.String("nick", "控制台", "显示的昵称")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, *configPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	admins := slices.Clone(a.cfg.Admins)
+	id := *user
+	if id == "" {
+		id = consoleUser
+		admins = append(admins, consoleUser)
+	}
+	r, err := a.router(admins, nil)
+	if err != nil {
+		return err
+	}
+	return console.Run(ctx, r, stdin, stdout, bot.User{ID: id, Nick: *nick})
+}

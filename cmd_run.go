@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"xuexibot/bot"
+	"xuexibot/bot/dingtalk"
+	"xuexibot/calendar"
+	"xuexibot/remind"
+	"xuexibot/web"
+)
+
+// shutdownGrace bounds how long SIGTERM waits for in-flight replies and the
+// outbox; systemd's default stop timeout is 90 s.
+const shutdownGrace = 20 * time.Second
+
+// runBot: xuexibot run -config FILE. It serves the work group until ctx is
+// cancelled (SIGTERM), then stops taking messages, finishes what it acked,
+// flushes the outbox and returns nil.
+func runBot(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("run", stderr)
+	configPath := fs.String("config", "config.yaml", "配置文件")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, *configPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	cfg := a.cfg
+	if cfg.DingTalk.ClientID == "" {
+		return errors.New("dingtalk.client_id 未配置；不连接钉钉试用请运行 xuexibot console")
+	}
+	log := a.log
+
+	dtCfg := dingtalk.Config{
+		ClientID: cfg.DingTalk.ClientID, ClientSecret: cfg.DingTalk.ClientSecret,
+		RobotCode: cfg.DingTalk.RobotCode, GroupID: cfg.DingTalk.GroupID, APIHost: cfg.DingTalk.APIHost,
+		WebhookURL: cfg.DingTalk.WebhookURL, WebhookSecret: cfg.DingTalk.WebhookSecret,
+		Admins: cfg.Admins,
+	}
+	dtOpts := dingtalk.Options{Logger: log.With("component", "dingtalk"), Metrics: a.metrics}
+	client, err := dingtalk.NewClient(dtCfg, dtOpts)
+	if err != nil {
+		return err
+	}
+
+	cal, err := calendar.Default()
+	if err != nil {
+		return err
+	}
+	sender, err := remind.NewSender(remind.SenderConfig{
+		Outbox: a.backend, Poster: client, Logger: log.With("component", "sender"), Metrics: a.metrics,
+	})
+	if err != nil {
+		return err
+	}
+	sched, err := remind.New(remind.Config{
+		Deadline: cfg.Reminders.Deadline, Lagging: cfg.Reminders.Lagging, Report: cfg.Reminders.Report,
+		Direct: cfg.Reminders.Direct, WorkdaysOnly: cfg.Reminders.WorkdaysOnly, CatchUp: cfg.Reminders.CatchUp,
+		Location: a.loc, Calendar: cal,
+		Registry: a.backend, Claims: a.backend, Outbox: a.backend, Notify: sender.Wake,
+		Logger: log.With("component", "remind"), Metrics: a.metrics,
+	})
+	if err != nil {
+		return err
+	}
+	router, err := a.router(cfg.Admins, sched)
+	if err != nil {
+		return err
+	}
+	disp := bot.NewDispatcher(router, a.backend, bot.Options{Metrics: a.metrics, Logger: log.With("component", "dispatch")})
+	stream, err := dingtalk.NewStream(dtCfg, client, disp, dtOpts)
+	if err != nil {
+		return err
+	}
+
+	var srv *http.Server
+	if cfg.HTTP.Listen != "" {
+		h, err := web.New(web.Config{
+			Source: a.backend, Ping: a.backend.Ping, Connected: stream.Connected,
+			Metrics: a.metrics.Handler(), Token: cfg.HTTP.Token, Listen: cfg.HTTP.Listen,
+			Location: a.loc, Logger: log.With("component", "web"),
+		})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+		if err != nil {
+			return fmt.Errorf("http.listen: %w", err)
+		}
+		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		log.Info("http listening", "addr", ln.Addr().String())
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http server stopped", "err", err)
+			}
+		}()
+	}
+
+	// The stream, the scheduler and the sender run until ctx ends; the
+	// sender gets its own context so it can flush after the others stop.
+	sendCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSender()
+	var wg sync.WaitGroup
+	wg.Go(func() { logStop(log, "sender", sender.Run(sendCtx)) })
+	wg.Go(func() { logStop(log, "scheduler", sched.Run(ctx)) })
+	log.Info("xuexibot running", "group", cfg.DingTalk.GroupID != "", "store", storeKind(cfg.Store.RedisURL))
+	streamErr := stream.Run(ctx) // returns when ctx ends
+
+	log.Info("stopping: finishing in-flight replies and the outbox")
+	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := disp.Shutdown(grace); err != nil {
+		log.Warn("dispatcher did not drain in time", "err", err)
+	}
+	if n, err := sender.Flush(grace); err != nil {
+		log.Warn("outbox not flushed", "sent", n, "err", err)
+	}
+	stopSender()
+	if srv != nil {
+		srv.Shutdown(grace)
+	}
+	wg.Wait()
+	if streamErr != nil && !errors.Is(streamErr, context.Canceled) {
+		return streamErr
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func logStop(log *slog.Logger, what string, err error) {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		log.Error(what+" stopped", "err", err)
+	}
+}
+
+func storeKind(redisURL string) string {
+	if redisURL != "" {
+		return "redis"
+	}
+	return "embedded"
+}
