@@ -41,8 +41,8 @@ type Metrics interface {
 // defaults shown.
 type Options struct {
 	Logger *slog.Logger // nil: discard
-	// HTTPClient makes every OpenAPI and webhook call; one with a 10 s
-	// timeout by default. The stream SDK makes its own connections.
+	// HTTPClient makes every OpenAPI and webhook call; by default one with
+	// a 10 s timeout keeping up to 32 idle connections per host. The stream SDK makes its own connections.
 	HTTPClient *http.Client
 	Now        func() time.Time
 
@@ -75,7 +75,11 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		// Replies to a burst go to one or two hosts at once: keep more than
+		// net/http's 2 idle connections per host, or each burst re-dials.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 32
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: tr}
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -144,6 +145,11 @@ func startOn(t *testing.T, f *dingtalktest.Server, h bot.Handler, edit func(*din
 			defer scancel()
 			if err := hs.disp.Shutdown(sctx); err != nil {
 				t.Errorf("dispatcher shutdown: %v", err)
+			}
+			for _, secret := range []string{f.ClientSecret, f.WebhookSecret, f.WebhookToken} {
+				if strings.Contains(hs.logs.String(), secret) {
+					t.Errorf("a secret reached the logs: %q", secret)
+				}
 			}
 		})
 	}
