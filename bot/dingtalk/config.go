@@ -64,7 +64,7 @@ type Options struct {
 	GroupRate   int
 	GroupWindow time.Duration
 	// Retries of a send refused as throttled (429, send.too.fast, busy)
-	// before a *ThrottledError is returned; 3. Backoff is the first wait,
+	// before a *ThrottledError is returned; 3 (negative: none). Backoff is the first wait,
 	// doubled each time, or the server's Retry-After when longer; 1 s.
 	Retries int
 	Backoff time.Duration
