@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"xuexibot/bot/dingtalk"
+	"xuexibot/remind"
 )
 
 // writeConfig writes a config file that keeps the embedded store in dir.
@@ -156,3 +159,7 @@ func TestImportExport(t *testing.T) {
 		t.Error("the registry changed after a refused import")
 	}
 }
+
+// run hands the DingTalk client's throttling errors to the reminder sender,
+// which waits as long as they say only if they can tell it.
+var _ remind.RetryDelayer = (*dingtalk.ThrottledError)(nil)

@@ -41,3 +41,8 @@ func (e *APIError) Error() string {
 
 // errTokenRejected marks an OpenAPI call refused for its access token.
 var errTokenRejected = errors.New("dingtalk: access token rejected")
+
+// RetryDelay is how long to wait before sending again; the reminder sender
+// finds it with errors.As, so a custom robot's 10-minute ban is honoured
+// rather than hammered.
+func (e *ThrottledError) RetryDelay() time.Duration { return e.RetryAfter }
