@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -27,6 +27,7 @@ var (
 	bHistory    = []byte("history")
 	bOutbox     = []byte("outbox")
 	bMeta       = []byte("meta")
+	bClaims     = []byte("claims")
 
 	kNamesGen = []byte("namesgen")
 )
@@ -38,9 +39,7 @@ type Store struct {
 	log   *slog.Logger
 	names store.NameCache
 
-	mu     sync.Mutex // guards claims and claimN
-	claims map[string]time.Time
-	claimN int
+	claimN atomic.Uint64 // counts claims, to pace sweeps of expired ones
 }
 
 var _ store.Backend = (*Store)(nil)
@@ -93,7 +92,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bOrgs, bNames, bMilestones, bCounters, bIndexCount, bChanges, bHistory, bOutbox, bMeta} {
+		for _, b := range [][]byte{bOrgs, bNames, bMilestones, bCounters, bIndexCount, bChanges, bHistory, bOutbox, bMeta, bClaims} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -105,7 +104,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("bolt: open %s: create buckets: %w", path, err)
 	}
 	o.log.Info("bolt store opened", "path", path)
-	return &Store{db: db, now: o.now, log: o.log, claims: map[string]time.Time{}}, nil
+	return &Store{db: db, now: o.now, log: o.log}, nil
 }
 
 // Close closes the file.

@@ -163,3 +163,35 @@ func TestPutInvalidMessage(t *testing.T) {
 		t.Errorf("message %q does not name the row, the school and the bad category", got)
 	}
 }
+
+// A reminder tick claimed before a restart must not be claimable after it,
+// or the catch-up at start would send it again.
+func TestClaimSurvivesReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "x.db")
+	s, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.Claim(ctx, "tick:lagging:1552181400", time.Hour); !ok || err != nil {
+		t.Fatalf("first Claim = %v, %v", ok, err)
+	}
+	if ok, _ := s.Claim(ctx, "msg:released", time.Hour); !ok {
+		t.Fatal("Claim msg:released lost")
+	}
+	if err := s.Release(ctx, "msg:released"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if ok, _ := s.Claim(ctx, "tick:lagging:1552181400", time.Hour); ok {
+		t.Error("a claim made before the restart was won again after it")
+	}
+	if ok, _ := s.Claim(ctx, "msg:released", time.Hour); !ok {
+		t.Error("a released claim could not be claimed after the restart")
+	}
+}

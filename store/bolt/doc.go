@@ -35,8 +35,10 @@
 //
 // # Claims
 //
-// Claims live in memory: bbolt locks its file, so only one process can hold
-// the store, and a claim outliving a restart would only delay a retry.
+// Claims live in the file, with their expiry, so a reminder tick claimed
+// before a restart is not sent again by the catch-up after it. Concurrent
+// claims are committed together (bbolt's Batch), so a burst of messages
+// does not pay one fsync each.
 // Open fails after a second (WithLockTimeout) when another process holds
 // the file, and says so.
 package bolt
