@@ -37,8 +37,32 @@ func decodeOrg(raw string) (store.Org, error) {
 	return o, nil
 }
 
+// pageScript returns the orgs of one page of an index (KEYS[1]) in one
+// round trip: ZRANGE from ARGV[1] to ARGV[2] (reversed when ARGV[3] is
+// "1"), then GET of each org key, built from the prefix ARGV[4]. The org
+// keys are not declared in KEYS, which Redis Cluster allows for keys of the
+// script's own slot; every key here shares the hash tag.
+var pageScript = redis.NewScript(`
+local ids
+if ARGV[3] == '1' then
+  ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'REV')
+else
+  ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2])
+end
+local out = {}
+for i, id in ipairs(ids) do
+  out[i] = redis.call('GET', ARGV[4] .. id) or ''
+end
+return out`)
+
+// pageMax is the largest page Orgs fetches with pageScript; a longer list
+// (a whole index for an export) takes two round trips instead of keeping
+// Redis busy with one huge reply.
+const pageMax = 1000
+
 // Orgs lists the members of an index in score order (then id, as a sorted
-// set orders ties), in two round trips: the ids, then the orgs.
+// set orders ties): a page of at most 1000 in one round trip, a longer
+// list in two (the ids, then the orgs).
 func (s *Store) Orgs(ctx context.Context, q store.Query) ([]store.Org, error) {
 	ix := q.Index
 	if ix == "" {
@@ -47,6 +71,28 @@ func (s *Store) Orgs(ctx context.Context, q store.Query) ([]store.Org, error) {
 	start, stop := int64(q.Offset), int64(-1)
 	if q.Limit > 0 {
 		stop = start + int64(q.Limit) - 1
+	}
+	if q.Limit > 0 && q.Limit <= pageMax {
+		desc := "0"
+		if q.Desc {
+			desc = "1"
+		}
+		raws, err := pageScript.Run(ctx, s.c, []string{s.k.index(ix)}, start, stop, desc, s.k.org("")).StringSlice()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, s.fail("orgs "+ix, err)
+		}
+		out := make([]store.Org, 0, len(raws))
+		for _, raw := range raws {
+			if raw == "" {
+				continue
+			}
+			o, err := decodeOrg(raw)
+			if err != nil {
+				return nil, fmt.Errorf("redis: orgs %s: %w", ix, err)
+			}
+			out = append(out, o)
+		}
+		return out, nil
 	}
 	var ids []string
 	var err error
