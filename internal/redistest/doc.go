@@ -12,8 +12,8 @@
 // server) and deletes its keys when the test ends.
 //
 // When XUEXIBOT_TEST_REDIS ("host:port") or XUEXIBOT_TEST_REDIS_CLUSTER
-// ("a:p1,b:p2,c:p3") is set, as the README's test command does, those servers
-// are used instead of starting new ones. Otherwise redis-server (and
+// ("a:p1,b:p2,c:p3") is set, as the README's test command scripts/test.sh
+// does, those servers are used instead of starting new ones. Otherwise redis-server (and
 // redis-cli, for the cluster) must be on PATH; when neither holds the test
 // fails, naming what to install. It never skips: a skipped Redis test would
 // hide missing work.

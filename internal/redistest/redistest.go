@@ -243,7 +243,7 @@ func (p *Proc) stop() {
 
 // notFound is the message for a machine without redis-server.
 const notFound = "redis-server not found on PATH. Install Redis (apt-get install redis-server) " +
-	"or run the README's test command, which starts Redis and sets " + EnvServer + " and " + EnvCluster
+	"or run the README's test command, scripts/test.sh, which starts Redis and sets " + EnvServer + " and " + EnvCluster
 
 // startProc starts redis-server in dir on a free loopback port.
 func startProc(dir string, extra []string) (*Proc, error) {
