@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -297,7 +298,7 @@ func (p *Proc) start() error {
 	// The kernel kills the server when the test binary dies, so none is left
 	// running after a crashed or interrupted test run.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := spawn(cmd); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
 	}
 	var waitErr error
@@ -324,6 +325,35 @@ func (p *Proc) start() error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// spawner starts every server from one goroutine locked to its OS thread
+// for the life of the test binary: the parent-death signal fires when the
+// forking thread exits, not the process, and the Go runtime may retire
+// other threads.
+var spawner struct {
+	once sync.Once
+	reqs chan spawnReq
+}
+
+type spawnReq struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func spawn(cmd *exec.Cmd) error {
+	spawner.once.Do(func() {
+		spawner.reqs = make(chan spawnReq)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread must live on
+			for r := range spawner.reqs {
+				r.done <- r.cmd.Start()
+			}
+		}()
+	})
+	done := make(chan error, 1)
+	spawner.reqs <- spawnReq{cmd, done}
+	return <-done
 }
 
 func tail(b []byte) string {

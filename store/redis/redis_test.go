@@ -285,3 +285,23 @@ func BenchmarkSeed(b *testing.B) {
 		s.Close()
 	}
 }
+
+// TestOpenClusterURL opens a Cluster from a URL, as config gives it.
+func TestOpenClusterURL(t *testing.T) {
+	a := redistest.Cluster(t)
+	s, err := redis.Open(ctx, "redis://"+a[0]+"?addr="+a[1]+"&addr="+a[2], redis.WithPrefix(redistest.Prefix(t)))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if _, ok := s.Client().(*goredis.ClusterClient); !ok {
+		t.Fatalf("Open of a URL with addr= made a %T; want a cluster client", s.Client())
+	}
+	sd, _ := store.DefaultSeed()
+	if ok, err := s.Seed(ctx, sd); err != nil || !ok {
+		t.Fatalf("Seed = %v, %v", ok, err)
+	}
+	if r, err := s.Resolve(ctx, "湖南警察学院"); err != nil || r.Org == nil {
+		t.Errorf("Resolve = %+v, %v", r, err)
+	}
+}
