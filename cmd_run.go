@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"xuexibot/bot"
@@ -78,7 +77,15 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	disp := bot.NewDispatcher(router, a.backend, bot.Options{Metrics: a.metrics, Logger: log.With("component", "dispatch")})
+	// A msgId is answered once: across replicas through Redis (SET NX); on
+	// the embedded store, which only one process can open, in memory, so a
+	// message does not wait for a disk commit. Reminder ticks keep the
+	// store's durable claims either way.
+	var msgClaims bot.Claimer = a.backend
+	if cfg.Store.RedisURL == "" {
+		msgClaims = bot.NewMemoryClaims()
+	}
+	disp := bot.NewDispatcher(router, msgClaims, bot.Options{Metrics: a.metrics, Logger: log.With("component", "dispatch")})
 	stream, err := dingtalk.NewStream(dtCfg, client, disp, dtOpts)
 	if err != nil {
 		return err
@@ -107,13 +114,14 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 		}()
 	}
 
-	// The stream, the scheduler and the sender run until ctx ends; the
-	// sender gets its own context so it can flush after the others stop.
+	// The stream and the scheduler run until ctx ends. The sender gets its
+	// own context so it can flush what they queued after both have stopped.
 	sendCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSender()
-	var wg sync.WaitGroup
-	wg.Go(func() { logStop(log, "sender", sender.Run(sendCtx)) })
-	wg.Go(func() { logStop(log, "scheduler", sched.Run(ctx)) })
+	senderDone := make(chan struct{})
+	go func() { defer close(senderDone); logStop(log, "sender", sender.Run(sendCtx)) }()
+	schedDone := make(chan struct{})
+	go func() { defer close(schedDone); logStop(log, "scheduler", sched.Run(ctx)) }()
 	log.Info("xuexibot running", "group", cfg.DingTalk.GroupID != "", "store", storeKind(cfg.Store.RedisURL))
 	streamErr := stream.Run(ctx) // returns when ctx ends
 
@@ -123,6 +131,10 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := disp.Shutdown(grace); err != nil {
 		log.Warn("dispatcher did not drain in time", "err", err)
 	}
+	select { // a tick being written must reach the outbox before the flush
+	case <-schedDone:
+	case <-grace.Done():
+	}
 	if n, err := sender.Flush(grace); err != nil {
 		log.Warn("outbox not flushed", "sent", n, "err", err)
 	}
@@ -130,7 +142,7 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	if srv != nil {
 		srv.Shutdown(grace)
 	}
-	wg.Wait()
+	<-senderDone
 	if streamErr != nil && !errors.Is(streamErr, context.Canceled) {
 		return streamErr
 	}

@@ -38,9 +38,11 @@ trap cleanup EXIT
 # in_use PORT: true when something listens on 127.0.0.1:PORT (or its cluster bus port).
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# start_redis NAME [ARGS...]: starts redis-server on a free port, prints the port.
+# start_redis NAME [ARGS...]: starts redis-server on a free port and sets
+# $port. (Not run in $(...): the server would hold the substitution's pipe,
+# and its pid would be lost with the subshell.)
 start_redis() {
-	local name=$1 port
+	local name=$1
 	shift
 	for _ in $(seq 50); do
 		port=$((20000 + RANDOM % 30000))
@@ -48,21 +50,22 @@ start_redis() {
 	done
 	mkdir -p "$work/$name"
 	redis-server --bind 127.0.0.1 --port "$port" --dir "$work/$name" --save "" --appendonly no \
-		--daemonize no --logfile "$work/$name/log" "$@" &
+		--daemonize no --logfile "$work/$name/log" "$@" >/dev/null 2>&1 </dev/null &
 	pids+=($!)
 	for _ in $(seq 100); do
-		redis-cli -p "$port" ping >/dev/null 2>&1 && { echo "$port"; return; }
+		redis-cli -p "$port" ping >/dev/null 2>&1 && return
 		sleep 0.1
 	done
 	log "redis-server $name did not start:"; cat "$work/$name/log" >&2
 	return 1
 }
 
-single=$(start_redis single)
-export XUEXIBOT_TEST_REDIS="127.0.0.1:$single"
+start_redis single
+export XUEXIBOT_TEST_REDIS="127.0.0.1:$port"
 nodes=()
 for i in 1 2 3; do
-	nodes+=("127.0.0.1:$(start_redis "cluster$i" --cluster-enabled yes --cluster-config-file "$work/cluster$i.conf")")
+	start_redis "cluster$i" --cluster-enabled yes --cluster-config-file "$work/cluster$i.conf"
+	nodes+=("127.0.0.1:$port")
 done
 redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$work/cluster-create.log" 2>&1 ||
 	{ cat "$work/cluster-create.log" >&2; exit 1; }

@@ -26,8 +26,9 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	}
 	sweep := s.claimN.Add(1)%sweepEvery == 0
 	var won bool
-	// Batch coalesces concurrent claims (a burst of messages) into one commit.
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
+	// A plain Update: Batch would make every claim wait up to 10 ms for
+	// company, and claims here are reminder ticks, not message bursts.
+	err := s.db.Update(func(tx *bbolt.Tx) error {
 		now := s.now()
 		b := tx.Bucket(bClaims)
 		if sweep {
@@ -70,7 +71,7 @@ func (s *Store) Release(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bolt: release %s: %w", key, err)
 	}
-	err := s.db.Batch(func(tx *bbolt.Tx) error { return tx.Bucket(bClaims).Delete([]byte(key)) })
+	err := s.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bClaims).Delete([]byte(key)) })
 	if err != nil {
 		return fmt.Errorf("bolt: release %s: %w", key, err)
 	}

@@ -36,9 +36,9 @@
 // # Claims
 //
 // Claims live in the file, with their expiry, so a reminder tick claimed
-// before a restart is not sent again by the catch-up after it. Concurrent
-// claims are committed together (bbolt's Batch), so a burst of messages
-// does not pay one fsync each.
+// before a restart is not sent again by the catch-up after it. Each claim
+// is a commit; main therefore dedupes message ids in memory on this store
+// (one process owns the file) and uses these durable claims for ticks.
 // Open fails after a second (WithLockTimeout) when another process holds
 // the file, and says so.
 package bolt
