@@ -60,31 +60,12 @@ func (r *Router) status(ctx context.Context, req *Request) (bot.Reply, error) {
 		fmt.Fprintf(&b, "- 党支部：%d 个，已覆盖 %d 个，覆盖率 %s\n", o.Branches, o.BranchesCovered, store.Percent(store.Rate(o.BranchesCovered, o.Branches)))
 		fmt.Fprintf(&b, "- 党员：%d 名，已激活 %d 名，激活率 %s\n", o.Members, o.MembersActivated, store.Percent(store.Rate(o.MembersActivated, o.Members)))
 	}
-	if last, ok := r.lastChange(ctx, o); ok {
-		fmt.Fprintf(&b, "- 最近变更：%s，%s\n", report.FormatTime(last.At), last.Actor)
+	// Every accepted write stamps the org (store.Registry.Update), so the
+	// last change needs no read of the history; refused attempts do not stamp.
+	if !o.UpdatedAt.IsZero() {
+		fmt.Fprintf(&b, "- 最近变更：%s，%s\n", report.FormatTime(o.UpdatedAt), o.UpdatedBy)
 	}
 	return bot.Reply{Title: o.Name + " 进度", Markdown: strings.TrimRight(b.String(), "\n")}, nil
-}
-
-// lastChange is the newest change that was not refused, falling back to
-// the org's own stamp when its history is empty (seeded data).
-func (r *Router) lastChange(ctx context.Context, o store.Org) (store.Change, bool) {
-	chs, _, err := r.reg.History(ctx, o.ID, "", 10)
-	if err == nil {
-		for _, c := range chs {
-			if !c.Refused {
-				return c, true
-			}
-		}
-	} else {
-		// The status itself is still worth showing.
-		r.log.Warn("status: history", "org", o.ID, "err", err)
-		r.storeFailed(err)
-	}
-	if !o.UpdatedAt.IsZero() {
-		return store.Change{At: o.UpdatedAt, Actor: o.UpdatedBy}, true
-	}
-	return store.Change{}, false
 }
 
 func adminText(a store.Admin) string {
