@@ -21,6 +21,17 @@ func (r *Router) statusCommand() Command {
 
 func (r *Router) status(ctx context.Context, req *Request) (bot.Reply, error) {
 	query := strings.Join(req.Args, " ")
+	// The milestones do not depend on the school: read them while the name
+	// resolves, so a networked store pays one round trip less in sequence.
+	type milestones struct {
+		ms  []store.Milestone
+		err error
+	}
+	msc := make(chan milestones, 1) // buffered: an early return leaves no goroutine behind
+	go func() {
+		ms, err := r.reg.Milestones(ctx)
+		msc <- milestones{ms, err}
+	}()
 	o, err := r.resolveOrg(ctx, query)
 	if err != nil {
 		if req.Implicit && store.ErrorCode(err) == store.ENotFound {
@@ -28,10 +39,11 @@ func (r *Router) status(ctx context.Context, req *Request) (bot.Reply, error) {
 		}
 		return bot.Reply{}, err
 	}
-	ms, err := r.reg.Milestones(ctx)
-	if err != nil {
-		return bot.Reply{}, err
+	got := <-msc
+	if got.err != nil {
+		return bot.Reply{}, got.err
 	}
+	ms := got.ms
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n\n", o.Name)
 	if o.Category != "" {
