@@ -1,5 +1,3 @@
-// Command xuexibot is the DingTalk chat-ops bot of the Hunan universities'
-// 学习强国 rollout. main only wires packages together; see run.
 package main
 
 import (

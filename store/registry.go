@@ -90,6 +90,10 @@ type OutMsg struct {
 	Title    string    `json:"title"`
 	Markdown string    `json:"markdown"`
 	Mentions []string  `json:"mentions,omitempty"` // staffIds to @
+	// LinkTitle and LinkURL, when set, offer a button (the dashboard); the
+	// sender posts such a message as an actionCard.
+	LinkTitle string `json:"linkTitle,omitempty"`
+	LinkURL   string `json:"linkURL,omitempty"`
 
 	Attempts int       `json:"attempts"`
 	NextTry  time.Time `json:"nextTry"`

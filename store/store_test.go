@@ -200,3 +200,30 @@ func TestErrors(t *testing.T) {
 }
 
 func hasKey(m map[string]float64, k string) bool { _, ok := m[k]; return ok }
+
+// Validate names every problem of a batch at once, with its position.
+func TestValidate(t *testing.T) {
+	good := store.Org{ID: "1", Name: "甲学院", Level: store.LevelUniversity, Category: store.Undergraduate}
+	if err := store.Validate([]store.Org{good}); err != nil {
+		t.Fatalf("a good org: %v", err)
+	}
+	err := store.Validate([]store.Org{
+		good,
+		{ID: "2", Name: "乙学院", Level: store.LevelUniversity, Category: "中专"},
+		{ID: "1", Name: "丙学院", Level: store.LevelUniversity, Category: store.Junior},
+		{ID: "a b", Name: "丁学院", Level: store.LevelUniversity, Category: store.Junior, Members: -1},
+		{ID: "5", Level: store.LevelCommittee},
+	})
+	msg := store.ErrorMessage(err)
+	if store.ErrorCode(err) != store.EInvalid {
+		t.Fatalf("code %q, want %q", store.ErrorCode(err), store.EInvalid)
+	}
+	for _, want := range []string{"第2个组织「乙学院」", "中专", "第3个组织「丙学院」", "与第1个重复", "空白", "负数", "第5个组织", "缺少学校名称"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "甲学院") {
+		t.Errorf("message names the good org: %q", msg)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -33,7 +32,7 @@ func (s *Store) Update(ctx context.Context, id string, m store.Meta, fn func(*st
 		if after.ID != before.ID || after.Order != before.Order {
 			return store.Errorf(store.EInvalid, "%s的标识和排序不能修改。", before.Name)
 		}
-		if err := validate(after); err != nil {
+		if err := store.Validate([]store.Org{after}); err != nil {
 			return err
 		}
 		if sameContent(before, after) {
@@ -67,7 +66,7 @@ func (s *Store) Update(ctx context.Context, id string, m store.Meta, fn func(*st
 
 // Put creates or replaces orgs, all or nothing, auditing each that differs.
 func (s *Store) Put(ctx context.Context, m store.Meta, orgs []store.Org) error {
-	if err := validateBatch(orgs); err != nil {
+	if err := store.Validate(orgs); err != nil {
 		return fmt.Errorf("bolt: put: %w", err)
 	}
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
@@ -122,30 +121,9 @@ func (s *Store) SetMilestone(ctx context.Context, m store.Meta, ms store.Milesto
 		if err := json.Unmarshal(v, &old); err != nil {
 			return fmt.Errorf("decode: %w", err)
 		}
-		next := old
-		if ms.Title != "" {
-			next.Title = ms.Title
-		}
-		if ms.Short != "" {
-			next.Short = ms.Short
-		}
-		if ms.Text != "" {
-			next.Text = ms.Text
-		}
-		if !ms.Due.IsZero() {
-			next.Due = ms.Due
-		}
-		var fields []store.FieldChange
-		add := func(f, b, a string) {
-			if b != a {
-				fields = append(fields, store.FieldChange{Field: f, Before: b, After: a})
-			}
-		}
-		add("工作节点", old.Title, next.Title)
-		add("简称", old.Short, next.Short)
-		add("内容", old.Text, next.Text)
-		add(store.FieldDue, dueText(old.Due), dueText(next.Due))
-		if len(fields) == 0 && next.Due.Equal(old.Due) {
+		next := store.MergeMilestone(old, ms)
+		fields := store.MilestoneDiff(old, next)
+		if len(fields) == 0 {
 			return nil
 		}
 		if err := putJSON(b, []byte(next.ID), next); err != nil {
@@ -159,17 +137,10 @@ func (s *Store) SetMilestone(ctx context.Context, m store.Meta, ms store.Milesto
 	return nil
 }
 
-func dueText(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(store.Shanghai()).Format("2006-01-02 15:04")
-}
-
 // Seed loads sd into an empty store in one transaction, with one audit
 // record for the whole seed.
 func (s *Store) Seed(ctx context.Context, sd store.Seed) (bool, error) {
-	if err := validateBatch(sd.Orgs); err != nil {
+	if err := store.Validate(sd.Orgs); err != nil {
 		return false, fmt.Errorf("bolt: seed: %w", err)
 	}
 	seeded := false
@@ -375,45 +346,6 @@ func sameContent(a, b store.Org) bool {
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && bytes.Equal(ja, jb)
-}
-
-// validate checks one org, naming the problem in Chinese.
-func validate(o store.Org) error {
-	what := "组织"
-	if o.Name != "" {
-		what = "「" + o.Name + "」"
-	}
-	switch {
-	case strings.TrimSpace(o.ID) == "":
-		return store.Errorf(store.EInvalid, "%s缺少标识（学校标识码）。", what)
-	case strings.TrimSpace(o.Name) == "":
-		return store.Errorf(store.EInvalid, "组织 %s 缺少%s。", o.ID, store.FieldName)
-	case o.Level < store.LevelPropaganda:
-		return store.Errorf(store.EInvalid, "%s的层级 %d 无效。", what, o.Level)
-	case o.Level == store.LevelUniversity && !o.Category.Valid():
-		return store.Errorf(store.EInvalid, "%s的%s「%s」无效，应为本科、高专或高职。", what, store.FieldCategory, o.Category)
-	case o.Branches < 0 || o.BranchesCovered < 0 || o.Members < 0 || o.MembersActivated < 0:
-		return store.Errorf(store.EInvalid, "%s的党支部数和党员数不能为负数。", what)
-	}
-	return nil
-}
-
-// validateBatch checks every org and that no id repeats, naming the first
-// problem with its position.
-func validateBatch(orgs []store.Org) error {
-	seen := make(map[string]int, len(orgs))
-	for i, o := range orgs {
-		if err := validate(o); err != nil {
-			var se *store.Error
-			errors.As(err, &se)
-			return store.Errorf(store.EInvalid, "第%d个：%s", i+1, se.Message)
-		}
-		if j, ok := seen[o.ID]; ok {
-			return store.Errorf(store.EInvalid, "第%d个和第%d个的标识都是 %s。", j+1, i+1, o.ID)
-		}
-		seen[o.ID] = i
-	}
-	return nil
 }
 
 func putJSON(b *bbolt.Bucket, k []byte, v any) error {

@@ -34,7 +34,7 @@ return 0`)
 // together seed once: one takes the lock and seeds, the other waits until
 // the registry is no longer empty (or the lock lapses, and it tries again).
 func (s *Store) Seed(ctx context.Context, sd store.Seed) (bool, error) {
-	if err := validate(sd.Orgs); err != nil {
+	if err := store.Validate(sd.Orgs); err != nil {
 		return false, err
 	}
 	token := make([]byte, 16)

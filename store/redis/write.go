@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/redis/go-redis/v9"
 
@@ -51,7 +50,12 @@ func (s *Store) Update(ctx context.Context, id string, m store.Meta, fn func(*st
 		}
 		// The ID and Order are the org's identity and its place in every
 		// list; fn may not move them.
-		after.ID, after.Order = before.ID, before.Order
+		if after.ID != before.ID || after.Order != before.Order {
+			return userError{store.Errorf(store.EInvalid, "%s的标识和排序不能修改。", before.Name)}
+		}
+		if err := store.Validate([]store.Org{after}); err != nil {
+			return userError{err}
+		}
 		if sameJSON(before, after) {
 			out = before
 			return nil
@@ -100,7 +104,7 @@ func (s *Store) Put(ctx context.Context, m store.Meta, orgs []store.Org) error {
 	if len(orgs) == 0 {
 		return nil
 	}
-	if err := validate(orgs); err != nil {
+	if err := store.Validate(orgs); err != nil {
 		return err
 	}
 	watch := make([]string, 0, len(orgs)+1)
@@ -173,39 +177,6 @@ func (s *Store) Put(ctx context.Context, m store.Meta, orgs []store.Org) error {
 	}, watch...)
 	if err != nil {
 		return s.fail(fmt.Sprintf("put %d orgs", len(orgs)), err)
-	}
-	return nil
-}
-
-// validate checks a batch for Put and Seed, naming every bad org in one
-// Chinese message.
-func validate(orgs []store.Org) error {
-	var bad []string
-	seen := make(map[string]bool, len(orgs))
-	for i, o := range orgs {
-		who := fmt.Sprintf("第%d个组织", i+1)
-		if o.Name != "" {
-			who += "「" + o.Name + "」"
-		}
-		switch {
-		case strings.TrimSpace(o.ID) == "":
-			bad = append(bad, who+"缺少编号（学校标识码）")
-			continue
-		case strings.IndexFunc(o.ID, unicode.IsSpace) >= 0 || strings.ContainsAny(o.ID, "{}"):
-			bad = append(bad, fmt.Sprintf("%s的编号「%s」含有空白或花括号", who, o.ID))
-		case seen[o.ID]:
-			bad = append(bad, fmt.Sprintf("%s的编号 %s 与前面的组织重复", who, o.ID))
-		}
-		seen[o.ID] = true
-		if strings.TrimSpace(o.Name) == "" {
-			bad = append(bad, fmt.Sprintf("第%d个组织（编号 %s）缺少名称", i+1, o.ID))
-		}
-		if o.Level == store.LevelUniversity && !o.Category.Valid() {
-			bad = append(bad, fmt.Sprintf("%s的类别「%s」无效，应为本科、高专或高职", who, o.Category))
-		}
-	}
-	if len(bad) > 0 {
-		return store.Errorf(store.EInvalid, "导入的数据有误，未做任何修改：%s。", strings.Join(bad, "；"))
 	}
 	return nil
 }
@@ -381,20 +352,8 @@ func (s *Store) SetMilestone(ctx context.Context, m store.Meta, ms store.Milesto
 		if err := json.Unmarshal([]byte(raw), &old); err != nil {
 			return fmt.Errorf("decode milestone %s: %w", ms.ID, err)
 		}
-		next := old
-		if ms.Title != "" {
-			next.Title = ms.Title
-		}
-		if ms.Short != "" {
-			next.Short = ms.Short
-		}
-		if ms.Text != "" {
-			next.Text = ms.Text
-		}
-		if !ms.Due.IsZero() {
-			next.Due = ms.Due
-		}
-		fields := milestoneDiff(old, next)
+		next := store.MergeMilestone(old, ms)
+		fields := store.MilestoneDiff(old, next)
 		if len(fields) == 0 {
 			return nil
 		}
@@ -421,34 +380,4 @@ func (s *Store) SetMilestone(ctx context.Context, m store.Meta, ms store.Milesto
 		return s.fail("set milestone "+ms.ID, err)
 	}
 	return nil
-}
-
-// Field names of a milestone in the audit trail.
-const (
-	fieldMsTitle = "节点名称"
-	fieldMsShort = "节点简称"
-	fieldMsText  = "节点要求"
-)
-
-func milestoneDiff(a, b store.Milestone) []store.FieldChange {
-	var out []store.FieldChange
-	add := func(f, x, y string) {
-		if x != y {
-			out = append(out, store.FieldChange{Field: f, Before: x, After: y})
-		}
-	}
-	add(fieldMsTitle, a.Title, b.Title)
-	add(fieldMsShort, a.Short, b.Short)
-	add(fieldMsText, a.Text, b.Text)
-	if !a.Due.Equal(b.Due) {
-		add(store.FieldDue, dueText(a), dueText(b))
-	}
-	return out
-}
-
-func dueText(m store.Milestone) string {
-	if m.Due.IsZero() {
-		return "无"
-	}
-	return m.Due.In(store.Shanghai()).Format("2006-01-02 15:04")
 }

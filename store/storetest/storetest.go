@@ -527,11 +527,29 @@ func testUpdate(t *testing.T, open Open) {
 		t.Errorf("Changes does not end with the Update's change %s", c.ID)
 	}
 
-	// The ID and Order cannot be changed; the backend refuses or ignores it.
+	// The ID and Order cannot be changed: the backend refuses with EInvalid.
 	_, err = b.Update(ctx, target.ID, store.Meta{Actor: tester}, func(o *store.Org) error {
 		o.ID, o.Order = "stolen-id", 99999
 		return nil
 	})
+	if store.ErrorCode(err) != store.EInvalid {
+		t.Errorf("Update changing ID and Order: err %v, want %s", err, store.EInvalid)
+	}
+	// A result that store.Validate refuses is not written either.
+	hist, _, _ := b.History(ctx, target.ID, "", 100)
+	_, err = b.Update(ctx, target.ID, store.Meta{Actor: tester}, func(o *store.Org) error {
+		o.Members, o.Name = -1, ""
+		return nil
+	})
+	if store.ErrorCode(err) != store.EInvalid {
+		t.Errorf("Update to a negative count and no name: err %v, want %s", err, store.EInvalid)
+	}
+	if o, _ := b.Org(ctx, target.ID); o.Members < 0 || o.Name == "" {
+		t.Errorf("an invalid Update was written: %+v", o)
+	}
+	if h, _, _ := b.History(ctx, target.ID, "", 100); len(h) != len(hist) {
+		t.Errorf("an invalid Update was audited: %d changes, want %d", len(h), len(hist))
+	}
 	if _, err2 := b.Org(ctx, "stolen-id"); !errors.Is(err2, store.ErrNotFound) {
 		t.Errorf("Update changed the ID (err %v): Org(stolen-id) err = %v", err, err2)
 	}
