@@ -93,7 +93,9 @@ func MilestoneDiff(a, b Milestone) []FieldChange {
 	add(FieldMilestoneShort, a.Short, b.Short)
 	add(FieldMilestoneText, a.Text, b.Text)
 	if !a.Due.Equal(b.Due) {
-		add(FieldDue, dueText(a.Due), dueText(b.Due))
+		// Name the milestone: the change belongs to no school, so nothing
+		// else on the audit line says which deadline moved.
+		add("「"+b.Title+"」"+FieldDue, dueText(a.Due), dueText(b.Due))
 	}
 	return out
 }

@@ -783,8 +783,9 @@ func testSetMilestone(t *testing.T, open Open) {
 	if c.Actor != tester || c.Command != meta.Command || c.OrgID != "" || len(c.Fields) == 0 {
 		t.Errorf("SetMilestone change = %+v; want actor, command, no org, fields", c)
 	}
-	if _, ok := field(c, store.FieldDue); !ok {
-		t.Errorf("SetMilestone change fields %+v lack %s", c.Fields, store.FieldDue)
+	// The due field names its milestone (store.MilestoneDiff): 「title」截止时间.
+	if _, ok := field(c, "「"+m.Title+"」"+store.FieldDue); !ok {
+		t.Errorf("SetMilestone change fields %+v lack 「%s」%s", c.Fields, m.Title, store.FieldDue)
 	}
 	err := b.SetMilestone(ctx, meta, store.Milestone{ID: "no-such-milestone", Title: "x"})
 	if !errors.Is(err, store.ErrNotFound) {
