@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"xuexibot/commands"
 	"xuexibot/config"
 	"xuexibot/metrics"
@@ -66,10 +64,13 @@ func openApp(ctx context.Context, configPath string, stderr io.Writer) (*app, er
 	if err != nil {
 		return nil, err
 	}
+	return openAppWith(ctx, cfg, stderr)
+}
+
+// openAppWith is openApp over a configuration already loaded.
+func openAppWith(ctx context.Context, cfg config.Config, stderr io.Writer) (*app, error) {
+	var err error
 	a := &app{cfg: cfg, log: newLogger(cfg.Log, stderr), metrics: metrics.New(), loc: cfg.Location()}
-	// go-redis logs dial failures through its own package-level logger;
-	// route them into ours so an outage reads like the rest of the log.
-	goredis.SetLogger(redisLog{a.log.With("component", "go-redis")})
 	a.backend, err = openBackend(ctx, cfg.Store, a.log)
 	if err != nil {
 		return nil, err
@@ -115,13 +116,6 @@ func (a *app) router(admins []string, sched commands.Scheduler) (*commands.Route
 		Logger:       a.log,
 		DashboardURL: dash,
 	})
-}
-
-// redisLog adapts slog to go-redis's logger.
-type redisLog struct{ log *slog.Logger }
-
-func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
-	l.log.WarnContext(ctx, fmt.Sprintf(format, v...))
 }
 
 func (a *app) Close() error { return a.backend.Close() }

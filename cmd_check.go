@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"time"
 
 	"xuexibot/config"
@@ -34,12 +37,13 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 			problems = append(problems, fmt.Errorf("%s: %w", key, err))
 		}
 	}
-	if cfg.Store.RedisURL != "" {
+	// Try Redis only with a URL that parses: a bad one is reported above.
+	if _, perr := url.Parse(cfg.Store.RedisURL); cfg.Store.RedisURL != "" && perr == nil {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		s, err := redis.Open(ctx, cfg.Store.RedisURL, redis.WithPrefix(cfg.Store.Prefix))
 		cancel()
 		if err != nil {
-			problems = append(problems, fmt.Errorf("store.redis_url 无法连接: %w", err))
+			problems = append(problems, fmt.Errorf("store.redis_url 无法连接：%w", dialError(err)))
 		} else {
 			s.Close()
 		}
@@ -51,7 +55,7 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 				fmt.Fprintln(stdout, "  -", line)
 			}
 		}
-		return fmt.Errorf("check-config: %s is not valid", *configPath)
+		return errReported
 	}
 	fmt.Fprintf(stdout, "%s 没有问题。\n", *configPath)
 	return nil
@@ -67,4 +71,15 @@ func splitJoined(err error) []string {
 		return out
 	}
 	return []string{err.Error()}
+}
+
+// dialError is the part of a connection failure an operator needs, e.g.
+// "dial tcp 10.0.0.5:6379: connect: connection refused", without every
+// layer's prefix.
+func dialError(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op
+	}
+	return err
 }

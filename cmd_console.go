@@ -22,7 +22,16 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	a, err := openApp(ctx, *configPath, stderr)
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *configPath == "" {
+		// A first try in a terminal: keep the store's start-up notes out of
+		// the conversation. A config file's log.level is respected.
+		cfg.Log.Level = "warn"
+	}
+	a, err := openAppWith(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}

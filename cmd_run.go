@@ -140,7 +140,9 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	stopSender()
 	if srv != nil {
-		srv.Shutdown(grace)
+		if err := srv.Shutdown(grace); err != nil {
+			log.Warn("http server did not stop in time", "err", err)
+		}
 	}
 	<-senderDone
 	if streamErr != nil && !errors.Is(streamErr, context.Canceled) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os/user"
-	"strings"
 
 	"xuexibot/sheet"
 	"xuexibot/store"
@@ -31,12 +30,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	meta := store.Meta{Actor: operator(), Command: "xuexibot import " + path}
 	n, err := sheet.Import(ctx, a.backend, path, meta)
 	if err != nil {
-		if store.ErrorCode(err) == store.EInvalid {
-			fmt.Fprintln(stderr, "导入失败，没有写入任何数据：")
-			fmt.Fprintln(stderr, store.ErrorMessage(err))
-			return fmt.Errorf("import %s: %d problem(s)", path, strings.Count(store.ErrorMessage(err), "\n")+1)
+		if store.ErrorCode(err) == store.EInternal {
+			return fmt.Errorf("import %s: %w", path, err)
 		}
-		return fmt.Errorf("import %s: %w", path, err)
+		// Bad rows, a missing file, an unsupported format: the Chinese
+		// message says it all, and nothing was written.
+		fmt.Fprintln(stderr, "导入失败，没有写入任何数据：")
+		fmt.Fprintln(stderr, store.ErrorMessage(err))
+		return errReported
 	}
 	fmt.Fprintf(stdout, "导入完成：%d 所高校有新增或改动。\n", n)
 	return nil
@@ -60,7 +61,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer a.Close()
 	n, err := sheet.Export(ctx, a.backend, fs.Arg(0))
 	if err != nil {
-		return fmt.Errorf("export %s: %w", fs.Arg(0), err)
+		if store.ErrorCode(err) == store.EInternal {
+			return fmt.Errorf("export %s: %w", fs.Arg(0), err)
+		}
+		fmt.Fprintln(stderr, "导出失败：", store.ErrorMessage(err))
+		return errReported
 	}
 	fmt.Fprintf(stdout, "已导出 %d 所高校到 %s。\n", n, fs.Arg(0))
 	return nil

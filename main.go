@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	_ "time/tzdata" // Asia/Shanghai must resolve in a scratch container too
+	_ "time/tzdata"
+
+	goredis "github.com/redis/go-redis/v9" // Asia/Shanghai must resolve in a scratch container too
 )
 
 const usage = `xuexibot — 湖南省高校“学习强国”推广工作群机器人
@@ -24,9 +26,18 @@ const usage = `xuexibot — 湖南省高校“学习强国”推广工作群机�
 配置项见 config.example.yaml。`
 
 // errUsage marks a mistake in the command line; main exits 2 for it.
-var errUsage = errors.New("usage")
+// errReported marks a failure already explained to the user; main exits 1
+// without repeating it.
+var (
+	errUsage    = errors.New("usage")
+	errReported = errors.New("reported")
+)
 
 func main() {
+	// go-redis reports dial failures through a process-wide logger of its
+	// own. xuexibot reports store errors itself, with their operation, so
+	// main (the one place that may set process-wide state) silences it.
+	goredis.SetLogger(quietRedis{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -34,11 +45,18 @@ func main() {
 	case err == nil:
 	case errors.Is(err, errUsage):
 		os.Exit(2)
+	case errors.Is(err, errReported):
+		os.Exit(1)
 	default:
 		fmt.Fprintln(os.Stderr, "xuexibot:", err)
 		os.Exit(1)
 	}
 }
+
+// quietRedis drops go-redis's own log lines.
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // run is the whole program; tests call it with their own arguments and streams.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -89,8 +90,11 @@ func Default() Config {
 // joined; the Config is usable only when the error is nil.
 func Load(path string) (Config, error) {
 	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Config{}, fmt.Errorf("找不到配置文件 %s（可复制 config.example.yaml 后修改）: %w", path, err)
+	}
 	if err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+		return Config{}, fmt.Errorf("无法读取配置文件 %s: %w", path, err)
 	}
 	return Parse(b, os.LookupEnv)
 }
@@ -124,10 +128,65 @@ func Parse(b []byte, lookup func(string) (string, bool)) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		errs = append(errs, fmt.Errorf("配置文件格式错误: %w", err))
+		errs = append(errs, decodeErrors(err)...)
 	}
 	errs = append(errs, c.Validate()...)
 	return c, errors.Join(errs...)
+}
+
+var (
+	unknownKeyRe = regexp.MustCompile(`^line (\d+): field (\S+) not found in type config\.(\w+)$`)
+	badValueRe   = regexp.MustCompile("^line (\\d+): cannot unmarshal !!\\w+ `(.*)` into (\\S+)$")
+)
+
+// kind says in words what a Go type of the Config expects.
+func kind(goType string) string {
+	switch goType {
+	case "time.Duration":
+		return "时长，如 1h、30m"
+	case "bool":
+		return "true 或 false"
+	case "int":
+		return "整数"
+	case "[]string":
+		return "列表，如 [\"a\", \"b\"]"
+	}
+	return "文字"
+}
+
+// section names the YAML section of each struct, for messages.
+func section(typ string) string {
+	switch typ {
+	case "Config":
+		return "顶层"
+	case "DingTalk":
+		return "dingtalk"
+	case "HTTP":
+		return "http"
+	}
+	return strings.ToLower(typ)
+}
+
+// decodeErrors turns yaml's errors into one Chinese line each; an unknown
+// key, the common mistake, is named with its line and section.
+func decodeErrors(err error) []error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return []error{fmt.Errorf("配置文件格式错误: %w", err)}
+	}
+	out := make([]error, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		if m := unknownKeyRe.FindStringSubmatch(e); m != nil {
+			out = append(out, fmt.Errorf("第%s行：未知配置项 %s（%s 段），请对照 config.example.yaml", m[1], m[2], section(m[3])))
+			continue
+		}
+		if m := badValueRe.FindStringSubmatch(e); m != nil {
+			out = append(out, fmt.Errorf("第%s行：值“%s”格式不对，应为%s", m[1], m[2], kind(m[3])))
+			continue
+		}
+		out = append(out, fmt.Errorf("配置值格式不对：%s", e))
+	}
+	return out
 }
 
 // expand replaces ${VAR} in every scalar of n.
@@ -216,14 +275,15 @@ func (d DingTalk) Robot() string {
 func checkURL(s string, schemes ...string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return err
+		// url.Parse quotes the whole URL, password included: say less.
+		return errors.New("地址格式错误，无法解析")
 	}
 	for _, sc := range schemes {
 		if u.Scheme == sc && (u.Host != "" || sc == "unix") {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q 不是有效的 %s 地址", s, strings.Join(schemes, "/"))
+	return fmt.Errorf("%q 不是有效的 %s 地址", u.Redacted(), strings.Join(schemes, "/"))
 }
 
 // loopback reports whether a listen address only accepts local connections.
