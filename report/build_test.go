@@ -217,3 +217,61 @@ func TestBuildLagging(t *testing.T) {
 		t.Errorf("empty list: %v %q", err, l.Markdown())
 	}
 }
+
+// Refused attempts must not push real changes out of the summary, and the
+// newest changes are the ones kept when there are more than MaxChanges.
+func TestBuildSummaryKeepsNewestAcceptedChanges(t *testing.T) {
+	st := seeded(t)
+	ctx := context.Background()
+	since := testNow.Add(-time.Minute)
+	for i := 0; i < MaxChanges+5; i++ {
+		if err := st.Refuse(ctx, store.Change{Actor: store.Actor{ID: "user9"}, Command: "/done 湖南警察学院 认证", Refused: true, Reason: "无权限：不是管理员"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(t, st, "湖南警察学院", func(o *store.Org) { o.Members = 5 })
+	s, err := BuildSummary(ctx, st, testNow, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The seed's record and the /set.
+	if len(s.Changes) != 2 || s.TotalChanges != 2 || s.MoreChanges {
+		t.Fatalf("changes %d total %d more %v, want 2 2 false", len(s.Changes), s.TotalChanges, s.MoreChanges)
+	}
+	md := s.Markdown()
+	for _, w := range []string{"湖南警察学院：党员数 0 → 5", "共 2 条，最新的在前"} {
+		if !strings.Contains(md, w) {
+			t.Errorf("markdown lacks %q:\n%s", w, md)
+		}
+	}
+	if strings.Contains(md, "被拒绝") {
+		t.Errorf("markdown lists refused attempts:\n%s", md)
+	}
+	// Past the cap: the newest are kept, oldest first in Changes, and the
+	// markdown shows the newest first.
+	for i := 1; i <= MaxChanges+10; i++ {
+		set(t, st, "湖南警察学院", func(o *store.Org) { o.Members = 5 + i })
+	}
+	if s, err = BuildSummary(ctx, st, testNow, since); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Changes) != MaxChanges || !s.MoreChanges || s.TotalChanges != MaxChanges+12 {
+		t.Fatalf("changes %d total %d more %v", len(s.Changes), s.TotalChanges, s.MoreChanges)
+	}
+	last := s.Changes[len(s.Changes)-1].Fields[0]
+	if last.After != fmt.Sprint(5+MaxChanges+10) {
+		t.Errorf("newest kept change is %+v, want the last /set", last)
+	}
+	if first := s.Changes[0].Fields[0]; first.After != fmt.Sprint(5+11) {
+		t.Errorf("oldest kept change is %+v, want the 11th /set", first)
+	}
+	md = s.Markdown()
+	want := fmt.Sprintf("共 %d 条，以下为最新的 %d 条，最新的在前：\n\n- 2019-03-08 10:00 测试（t） 湖南警察学院：党员数 %d → %d\n",
+		MaxChanges+12, ShownChanges, 5+MaxChanges+9, 5+MaxChanges+10)
+	if !strings.Contains(md, want) {
+		t.Errorf("markdown lacks %q:\n%s", want, md)
+	}
+	if n := strings.Count(md, "\n- 2019-"); n != ShownChanges {
+		t.Errorf("markdown shows %d changes, want %d", n, ShownChanges)
+	}
+}

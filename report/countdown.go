@@ -13,7 +13,7 @@ import (
 func Countdown(due, now time.Time) string {
 	d := Days(due, now)
 	switch {
-	case !now.After(due) && d == 0:
+	case !now.After(due) && d <= 0: // d < 0 only at a midnight due time
 		return "今天截止"
 	case !now.After(due):
 		return "还有" + strconv.Itoa(d) + "天"
@@ -23,11 +23,22 @@ func Countdown(due, now time.Time) string {
 	return "已逾期" + strconv.Itoa(-d) + "天"
 }
 
-// Days is the number of calendar days from now's date to due's date in
-// Asia/Shanghai: positive before the due day, negative after it.
+// Days is the number of calendar days from now's date to the due day in
+// Asia/Shanghai (see dueDay): positive before the due day, negative after it.
 func Days(due, now time.Time) int {
 	loc := store.Shanghai()
-	return dayNumber(due.In(loc)) - dayNumber(now.In(loc))
+	return dayNumber(dueDay(due)) - dayNumber(now.In(loc))
+}
+
+// dueDay is due in Asia/Shanghai, moved back one second when it is exactly
+// midnight: a deadline of 00:00 ends the day before (24:00), as notices
+// say it and as the reminders (package remind) count it.
+func dueDay(due time.Time) time.Time {
+	due = due.In(store.Shanghai())
+	if due.Hour() == 0 && due.Minute() == 0 && due.Second() == 0 && due.Nanosecond() == 0 {
+		return due.Add(-time.Second)
+	}
+	return due
 }
 
 // dayNumber counts days since the epoch for t's calendar date in its zone.
@@ -36,15 +47,20 @@ func dayNumber(t time.Time) int {
 	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
 
-// FormatDue renders a due time as people read it: 3月10日 23:59, with the
-// year when it is not now's year.
+// FormatDue renders a due time as people read it: 3月10日 18:00, with the
+// year when it is not now's year. The end of a day (23:59 to 23:59:59, or
+// midnight, which ends the day before) is written 24:00 of that day, as
+// the notice and the reminders write it: 3月10日 24:00.
 func FormatDue(due, now time.Time) string {
-	loc := store.Shanghai()
-	due = due.In(loc)
-	if due.Year() != now.In(loc).Year() {
-		return due.Format("2006年1月2日 15:04")
+	d := dueDay(due)
+	clock := d.Format("15:04")
+	if d.Hour() == 23 && d.Minute() == 59 {
+		clock = "24:00"
 	}
-	return due.Format("1月2日 15:04")
+	if d.Year() != now.In(store.Shanghai()).Year() {
+		return d.Format("2006年1月2日") + " " + clock
+	}
+	return d.Format("1月2日") + " " + clock
 }
 
 // FormatTime renders an event time: 2019-03-08 10:02.

@@ -86,3 +86,62 @@ func TestSplitMarkdown(t *testing.T) {
 		t.Errorf("first part holds %d lines, want whole paragraphs of 10", n+1)
 	}
 }
+
+func TestFormatDue(t *testing.T) {
+	loc := store.Shanghai()
+	now := time.Date(2019, 3, 8, 10, 0, 0, 0, loc)
+	tests := []struct {
+		due  time.Time
+		want string
+	}{
+		{time.Date(2019, 3, 10, 23, 59, 59, 0, loc), "3月10日 24:00"},
+		{time.Date(2019, 3, 10, 23, 59, 0, 0, loc), "3月10日 24:00"},
+		{time.Date(2019, 3, 11, 0, 0, 0, 0, loc), "3月10日 24:00"}, // midnight ends the day before
+		{time.Date(2019, 3, 16, 18, 0, 0, 0, loc), "3月16日 18:00"},
+		{time.Date(2019, 3, 16, 23, 58, 0, 0, loc), "3月16日 23:58"},
+		{time.Date(2020, 1, 1, 0, 0, 0, 0, loc), "12月31日 24:00"}, // still 2019: no year
+		{time.Date(2020, 1, 2, 23, 59, 59, 0, loc), "2020年1月2日 24:00"},
+		{time.Date(2019, 3, 10, 15, 59, 59, 0, time.UTC), "3月10日 24:00"}, // the same instant in UTC
+	}
+	for _, tt := range tests {
+		if got := FormatDue(tt.due, now); got != tt.want {
+			t.Errorf("FormatDue(%v) = %q, want %q", tt.due, got, tt.want)
+		}
+	}
+	// A midnight deadline counts down to the day it ends.
+	midnight := time.Date(2019, 3, 11, 0, 0, 0, 0, loc)
+	for now, want := range map[time.Time]string{
+		time.Date(2019, 3, 10, 12, 0, 0, 0, loc): "今天截止",
+		midnight:                                 "今天截止",
+		time.Date(2019, 3, 9, 12, 0, 0, 0, loc):  "还有1天",
+		midnight.Add(time.Second):                "已逾期1天",
+	} {
+		if got := Countdown(midnight, now); got != want {
+			t.Errorf("Countdown(midnight, %v) = %q, want %q", now, got, want)
+		}
+	}
+}
+
+func TestChangeLine(t *testing.T) {
+	at := time.Date(2019, 3, 8, 10, 2, 0, 0, store.Shanghai())
+	who := store.Actor{ID: "admin1", Nick: "王管理"}
+	tests := []struct {
+		name string
+		ch   store.Change
+		want string
+	}{
+		{"deadline", store.Change{At: at, Actor: who, Command: "/deadline 认证 2019-03-15",
+			Fields: []store.FieldChange{{Field: "「完成上下级认证」截止时间", Before: "2019-03-10 23:59", After: "2019-03-15 23:59"}}},
+			"2019-03-08 10:02 王管理（admin1）：「完成上下级认证」截止时间 2019-03-10 23:59 → 2019-03-15 23:59"},
+		{"refused, no org", store.Change{At: at, Actor: store.Actor{ID: "user9", Nick: "路人甲"}, Command: "/deadline 认证 2019-03-15",
+			Refused: true, Reason: "无权限：不是管理员"},
+			"2019-03-08 10:02 路人甲（user9） 被拒绝：/deadline 认证 2019-03-15（无权限：不是管理员）"},
+		{"long command", store.Change{At: at, Actor: who, Command: "/set " + strings.Repeat("长", 100), Refused: true, Reason: "“x”对应多所学校。候选：\n\n1. 甲\n2. 乙"},
+			"2019-03-08 10:02 王管理（admin1） 被拒绝：/set " + strings.Repeat("长", MaxLineText-5) + "…（“x”对应多所学校。候选： 1. 甲 2. 乙）"},
+	}
+	for _, tt := range tests {
+		if got := ChangeLine(tt.ch); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+}

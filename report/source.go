@@ -22,8 +22,9 @@ const (
 	// MaxTied caps a ranking list that grows through ties, so a list where
 	// most schools tie stays readable and bounded.
 	MaxTied = 40
-	// MaxChanges is how many changes a summary reads since the last report.
+	// MaxChanges is how many accepted changes a summary keeps: the newest
+	// of the window.
 	MaxChanges = 200
-	// ShownChanges is how many of them Markdown prints, newest last.
+	// ShownChanges is how many of them Markdown prints, newest first.
 	ShownChanges = 20
 )

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"xuexibot/store"
 )
@@ -27,10 +28,15 @@ type Summary struct {
 	// Best and Worst are the ends of the 红黑榜, as groups of tied schools.
 	Best, Worst []RankGroup
 
-	// Changes are the non-refused changes since Since, oldest first.
+	// Changes are the accepted (not refused) changes since Since: the
+	// newest MaxChanges of them, oldest first.
 	Changes []store.Change
-	// MoreChanges is set when there were more than MaxChanges.
+	// MoreChanges is set when there were more than MaxChanges, so older
+	// ones are left out of Changes.
 	MoreChanges bool
+	// TotalChanges counts every accepted change since Since, including
+	// those left out of Changes.
+	TotalChanges int
 }
 
 // MilestoneProgress is one milestone's completion.
@@ -140,18 +146,24 @@ func BuildSummary(ctx context.Context, src Source, now, since time.Time) (Summar
 		return Summary{}, err
 	}
 	if !since.IsZero() {
-		chs, err := src.Changes(ctx, since, MaxChanges+1)
+		// Every change of the window: the store returns the oldest first and
+		// counts refused attempts, so a limit would keep old changes and let
+		// a burst of refusals push real ones out.
+		chs, err := src.Changes(ctx, since, 0)
 		if err != nil {
 			return Summary{}, fmt.Errorf("report: summary: changes: %w", err)
 		}
-		if len(chs) > MaxChanges {
-			chs, s.MoreChanges = chs[:MaxChanges], true
-		}
+		var kept []store.Change
 		for _, ch := range chs {
 			if !ch.Refused && len(ch.Fields) > 0 {
-				s.Changes = append(s.Changes, ch)
+				kept = append(kept, ch)
 			}
 		}
+		s.TotalChanges = len(kept)
+		if len(kept) > MaxChanges {
+			kept, s.MoreChanges = kept[len(kept)-MaxChanges:], true
+		}
+		s.Changes = kept
 	}
 	return s, nil
 }
@@ -244,26 +256,21 @@ func (s Summary) Markdown() string {
 
 	if !s.Since.IsZero() {
 		fmt.Fprintf(&b, "#### 五、%s以来的变化\n\n", s.Since.In(loc).Format("1月2日 15:04"))
-		if len(s.Changes) == 0 {
+		total := max(s.TotalChanges, len(s.Changes))
+		shown := s.Changes[len(s.Changes)-min(len(s.Changes), ShownChanges):]
+		switch {
+		case total == 0:
 			b.WriteString("无变化。\n")
+		case len(shown) < total:
+			fmt.Fprintf(&b, "共 %d 条，以下为最新的 %d 条，最新的在前：\n\n", total, len(shown))
+		default:
+			fmt.Fprintf(&b, "共 %d 条，最新的在前：\n\n", total)
 		}
-		shown := s.Changes
-		if len(shown) > ShownChanges {
-			fmt.Fprintf(&b, "共 %d%s 条，以下为最近 %d 条：\n\n", len(s.Changes), more(s.MoreChanges), ShownChanges)
-			shown = shown[len(shown)-ShownChanges:]
-		}
-		for _, ch := range shown {
-			b.WriteString("- " + ChangeLine(ch) + "\n")
+		for i := len(shown) - 1; i >= 0; i-- {
+			b.WriteString("- " + ChangeLine(shown[i]) + "\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
-}
-
-func more(b bool) string {
-	if b {
-		return "+"
-	}
-	return ""
 }
 
 func (n Numbers) line() string {
@@ -301,8 +308,15 @@ func writeRank(b *strings.Builder, groups []RankGroup) {
 	b.WriteString("\n")
 }
 
+// MaxLineText is how many characters of a command or a field's value a
+// change line quotes before cutting it with …, so one pasted paragraph
+// does not drown a list of changes.
+const MaxLineText = 60
+
 // ChangeLine renders one audit record on one line: when, who, which org and
-// what changed.
+// what changed; a refused attempt shows its command and the reason. A
+// change that belongs to no org (a moved deadline) names what changed in
+// its field: 「完成上下级认证」截止时间 2019-03-10 23:59 → 2019-03-15 23:59.
 func ChangeLine(ch store.Change) string {
 	var b strings.Builder
 	b.WriteString(FormatTime(ch.At) + " " + ch.Actor.String())
@@ -315,17 +329,29 @@ func ChangeLine(ch store.Change) string {
 	b.WriteString("：")
 	parts := make([]string, 0, len(ch.Fields))
 	for _, f := range ch.Fields {
-		parts = append(parts, fmt.Sprintf("%s %s → %s", f.Field, orDash(f.Before), orDash(f.After)))
+		parts = append(parts, fmt.Sprintf("%s %s → %s", f.Field, orDash(clip(f.Before)), orDash(clip(f.After))))
 	}
 	if len(parts) == 0 && ch.Command != "" {
-		parts = append(parts, ch.Command)
+		parts = append(parts, clip(oneLine(ch.Command)))
 	}
 	b.WriteString(strings.Join(parts, "；"))
 	if ch.Refused && ch.Reason != "" {
-		b.WriteString("（" + ch.Reason + "）")
+		b.WriteString("（" + clip(oneLine(ch.Reason)) + "）")
 	}
 	return b.String()
 }
+
+// clip cuts s to MaxLineText characters, marking the cut with ….
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= MaxLineText {
+		return s
+	}
+	return string([]rune(s)[:MaxLineText]) + "…"
+}
+
+// oneLine folds runs of spaces and line breaks into one space, so a
+// multi-line command or reason stays on its list line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func orDash(s string) string {
 	if s == "" {
