@@ -27,13 +27,14 @@ var idRe = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z_-]{0,39}$`)
 // content (all levels), milestones its milestones; now and actor stamp
 // what changes. Every row is checked before Decode returns: if any is bad
 // the error is Errors, listing them all, and no org is returned. Other
-// errors (an unreadable file) are *store.Error with Code store.EInvalid.
+// errors (an unsupported extension, a malformed or unreadable file) show
+// as a *store.Error with Code store.EInvalid through errors.As.
 func Decode(filename string, r io.Reader, milestones []store.Milestone, existing []store.Org, now time.Time, actor store.Actor) ([]store.Org, error) {
 	format, err := FormatOf(filename)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := readTable(format, r)
+	rows, err := readTable(filename, format, r)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +105,17 @@ type result struct {
 	org     store.Org
 	renamed bool // name or aliases differ from the registry's (or the org is new)
 	changed bool
+	// keptOld is the registry's name when the row renamed the university
+	// and Decode added it to the aliases; checkNames takes it back if
+	// another university now answers to it.
+	keptOld string
+}
+
+// firstRow is what a later row naming the same university is told.
+type firstRow struct {
+	line  int
+	id    string // the row's 学校标识码 cell
+	label string // the name the row gives, else the registry's, else id
 }
 
 func (d *decoder) decode(rows [][]string) ([]store.Org, error) {
@@ -115,7 +127,7 @@ func (d *decoder) decode(rows [][]string) ([]store.Org, error) {
 		return nil, d.errs
 	}
 	var results []result
-	seen := map[string]int{} // org id -> line
+	seen := map[string]firstRow{} // org id -> the first row naming it
 	for i := 1; i < len(rows); i++ {
 		if res, ok := d.row(i+1, rows[i], pos, seen); ok {
 			results = append(results, res)
@@ -183,7 +195,7 @@ func (d *decoder) colIndex(header string) int {
 }
 
 // row decodes one data row; ok is false for a blank or unusable row.
-func (d *decoder) row(line int, cells []string, pos []int, seen map[string]int) (result, bool) {
+func (d *decoder) row(line int, cells []string, pos []int, seen map[string]firstRow) (result, bool) {
 	get := func(i int) (string, bool) {
 		if i < 0 || pos[i] < 0 {
 			return "", false
@@ -243,10 +255,10 @@ func (d *decoder) row(line int, cells []string, pos []int, seen map[string]int) 
 	}
 	label := cmp.Or(name, before.Name, id)
 	if first, dup := seen[key]; dup {
-		d.fail(line, "与第%d行是同一所学校「%s」", first, label)
+		d.fail(line, "%s", duplicate(first, id, label))
 		return result{}, false
 	}
-	seen[key] = line
+	seen[key] = firstRow{line: line, id: id, label: label}
 
 	o := before.Clone()
 	if isNew {
@@ -282,12 +294,48 @@ func (d *decoder) row(line int, cells []string, pos []int, seen map[string]int) 
 			d.fail(line, "「%s」已激活党员数（%d）大于党员数（%d）", label, o.MembersActivated, o.Members)
 		}
 	}
-	res := result{line: line, org: o, changed: isNew || !sameOrg(before, o)}
+	var keptOld string
+	if !isNew && names.Normalize(o.Name) != names.Normalize(before.Name) {
+		o.Aliases, keptOld = keepOldName(o.Aliases, o.Name, before.Name)
+	}
+	res := result{line: line, org: o, changed: isNew || !sameOrg(before, o), keptOld: keptOld}
 	res.renamed = isNew || !slices.Equal(namesOf(before), namesOf(o))
 	if res.changed {
 		res.org.UpdatedAt, res.org.UpdatedBy = d.now, d.actor
 	}
 	return res, true
+}
+
+// duplicate explains a row naming the university an earlier row named,
+// by that row's name, so the person finds the row they clash with; and by
+// this row's too when it differs, since then one of the two is a typo.
+func duplicate(first firstRow, id, label string) string {
+	msg := fmt.Sprintf("与第%d行是同一所学校「%s」", first.line, first.label)
+	if names.Normalize(label) == names.Normalize(first.label) {
+		return msg
+	}
+	switch {
+	case id != "" && id == first.id:
+		msg += fmt.Sprintf("（学校标识码都是%s）", id)
+	case id != "":
+		msg += fmt.Sprintf("（学校标识码%s）", id)
+	}
+	return msg + fmt.Sprintf("，本行写作「%s」", label)
+}
+
+// keepOldName returns the aliases of a university renamed from old to name:
+// those given, less any that is now the name, plus old, so people who type
+// the old name still find it. Old is added even when the file has an 别名
+// column without it: a rename is rarely meant to forget the old name, and
+// a later import (no longer renaming) can drop it through 别名. kept is old
+// when it was added rather than already listed.
+func keepOldName(aliases []string, name, old string) (out []string, kept string) {
+	n := names.Normalize(name)
+	out = slices.DeleteFunc(slices.Clone(aliases), func(a string) bool { return names.Normalize(a) == n })
+	if slices.ContainsFunc(out, func(a string) bool { return names.Normalize(a) == names.Normalize(old) }) {
+		return out, ""
+	}
+	return append(out, old), old
 }
 
 func (d *decoder) nameList(ids []string) string {
@@ -311,11 +359,35 @@ func (d *decoder) checkNames(results []result) {
 	for _, r := range results {
 		final[r.org.ID] = r.org
 	}
+	kept := map[string]string{} // org id -> normalised old name checkNames may take back
+	for _, r := range results {
+		if r.keptOld != "" {
+			kept[r.org.ID] = names.Normalize(r.keptOld)
+		}
+	}
 	owners := map[string][]string{}
 	for id, o := range final {
 		for _, n := range namesOf(o) {
-			owners[n] = append(owners[n], id)
+			if k, ok := kept[id]; !ok || n != k {
+				owners[n] = append(owners[n], id)
+			}
 		}
+	}
+	// An old name kept on a rename yields to a university that now answers
+	// to it (a new school took the name, or another was renamed to it):
+	// the file says so explicitly, the kept alias is only a convenience.
+	for i := range results {
+		r := &results[i]
+		k, ok := kept[r.org.ID]
+		if !ok {
+			continue
+		}
+		if len(owners[k]) > 0 {
+			r.org.Aliases = slices.DeleteFunc(r.org.Aliases, func(a string) bool { return names.Normalize(a) == k })
+			final[r.org.ID] = r.org
+			continue
+		}
+		owners[k] = append(owners[k], r.org.ID)
 	}
 	for _, r := range results {
 		if !r.renamed {

@@ -167,7 +167,7 @@ func TestDecodeReportsEveryBadRow(t *testing.T) {
 		"第6行：「湖南商学院」党支部数「-3」不是非负整数",
 		"第7行：「长沙民政职业技术学院」已覆盖党支部数（3）大于党支部数（2）",
 		"第8行：与第7行是同一所学校",
-		"第10行：与第6行是同一所学校「湖南工商大学」",
+		"第10行：与第6行是同一所学校「湖南商学院」，本行写作「湖南工商大学」",
 		"第11行：与第3行是同一所学校",
 		"第12行：新学校「9999999999」须填写类别",
 		"第13行：学校名称为空",
@@ -349,5 +349,77 @@ func TestDecodeFileProblems(t *testing.T) {
 		if store.ErrorCode(err) != store.EInvalid || !strings.Contains(store.ErrorMessage(err), tc.want) {
 			t.Errorf("%s: err = %v, want invalid %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+func TestDecodeDuplicateNamesTheEarlierRow(t *testing.T) {
+	text := "学校标识码,学校名称,备注\n" +
+		"4143010530,湘潭大学,一\n" + // 2
+		"4143011534,湖南警察学院,二\n" + // 3
+		"4143010530,长沙理工大学,三\n" + // 4: 湘潭大学's code under another name
+		",湘潭大学,四\n" // 5: the same name again
+	_, err := decodeCSV(t, text)
+	if got := lines(t, err); !slices.Equal(got, []int{4, 5}) {
+		t.Fatalf("bad lines = %v, want [4 5]\n%v", got, err)
+	}
+	msg := err.Error()
+	for _, s := range []string{
+		"第4行：与第2行是同一所学校「湘潭大学」（学校标识码都是4143010530），本行写作「长沙理工大学」",
+		"第5行：与第2行是同一所学校「湘潭大学」\n",
+	} {
+		if !strings.Contains(msg+"\n", s) {
+			t.Errorf("error lacks %q:\n%s", s, msg)
+		}
+	}
+	if strings.Contains(msg, "同一所学校「长沙理工大学」") {
+		t.Errorf("the clash names this row's school, not the earlier row's:\n%s", msg)
+	}
+}
+
+func TestDecodeRenameKeepsOldName(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		id         string
+		wantName   string
+		wantAlias  []string
+	}{
+		{"no 别名 column", "学校标识码,学校名称\n4143011534,湖南警察大学\n", "4143011534", "湖南警察大学", []string{"湖南警察学院"}},
+		{"别名 column lists others", "学校标识码,学校名称,别名\n4143011534,湖南警察大学,警院\n", "4143011534", "湖南警察大学", []string{"警院", "湖南警察学院"}},
+		{"别名 column empty", "学校标识码,学校名称,别名\n4143011534,湖南警察大学,\n", "4143011534", "湖南警察大学", []string{"湖南警察学院"}},
+		{"别名 column has the old name", "学校标识码,学校名称,别名\n4143011534,湖南警察大学,湖南警察学院、警院\n", "4143011534", "湖南警察大学", []string{"湖南警察学院", "警院"}},
+		// Back to the name it answers to already: the new name is no longer an alias.
+		{"rename to an alias", "学校标识码,学校名称\n4143011532,湖南工商大学\n", "4143011532", "湖南工商大学", []string{"湖南商学院"}},
+		// Only spacing differs: the old spelling is not kept.
+		{"same name respaced", "学校标识码,学校名称\n4143010530,湘潭 大学\n", "4143010530", "湘潭 大学", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			orgs, err := decodeCSV(t, tc.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := byID(orgs)[tc.id]
+			if got.Name != tc.wantName || !slices.Equal(got.Aliases, tc.wantAlias) {
+				t.Errorf("got name %q aliases %q, want %q %q", got.Name, got.Aliases, tc.wantName, tc.wantAlias)
+			}
+		})
+	}
+}
+
+func TestDecodeRenameGivesOldNameAway(t *testing.T) {
+	// 湘潭大学 is renamed and a new school takes its old name in the same
+	// file: the old name goes to the new school rather than failing the file.
+	text := "学校标识码,学校名称,类别\n" +
+		"4143010530,湘潭理工大学,本科\n" +
+		"4143014999,湘潭大学,本科\n"
+	orgs, err := decodeCSV(t, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byID(orgs)
+	if r := got["4143010530"]; r.Name != "湘潭理工大学" || len(r.Aliases) != 0 {
+		t.Errorf("renamed = %q %q, want 湘潭理工大学 without aliases", r.Name, r.Aliases)
+	}
+	if n := got["4143014999"]; n.Name != "湘潭大学" {
+		t.Errorf("new = %q", n.Name)
 	}
 }

@@ -29,11 +29,24 @@
 //
 // A row names its university by 学校标识码 or, without one, by its exact
 // name or an alias; only a row with 学校标识码 can rename a university. A
-// name or alias another university answers to is refused. A 学校标识码 that is not yet in the registry adds a new
+// renamed university keeps its old name as an alias (as the seed keeps
+// 湖南商学院 for 湖南工商大学), so people who type the old name still find
+// it: the old name is added to what 别名 says, or to the registry's aliases
+// when the file has no 别名 column. It is left out only when another
+// university in the result answers to it (a new school took the name); to
+// drop it otherwise, import 别名 without it once the rename is done. A
+// name or alias another university answers to is refused. Two rows naming
+// the same university are refused, the later one told the earlier row's
+// line and school. A 学校标识码 that is not yet in the registry adds a new
 // university, which needs 学校名称 and 类别. Decode checks every row before
 // it returns, and returns all problems at once as Errors, each with the
 // row number a spreadsheet shows (the header is row 1); then nothing is to be
 // written. Import writes all or nothing through Registry.Put.
+//
+// A file that cannot be used at all (unsupported extension, missing,
+// unreadable, malformed) is one error for people: store.ErrorMessage gives
+// the Chinese, store.ErrorCode EInvalid, or ENotFound for a missing file or
+// export folder, and the system's error stays wrapped for operators.
 //
 // Progress that does not change keeps its original time and author, so an
 // export imported again changes nothing. A milestone that turns 已完成

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -228,5 +229,91 @@ func TestExportRefusesUnknownType(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 0 {
 		t.Errorf("Export left %d files behind", len(ents))
+	}
+}
+
+func TestImportRenameStillFindsOldName(t *testing.T) {
+	b := seeded(t)
+	csu := resolve(t, b, "中南大学")
+	path := write(t, "更名.csv", "学校标识码,学校名称\n"+csu.ID+",中南理工大学\n")
+	if n, err := sheet.Import(ctx, b, path, meta); err != nil || n != 1 {
+		t.Fatalf("Import = %d, %v; want 1", n, err)
+	}
+	for _, name := range []string{"中南大学", "中南理工大学"} {
+		if got := resolve(t, b, name); got.ID != csu.ID || got.Name != "中南理工大学" {
+			t.Errorf("Resolve(%s) = %s %s; want %s 中南理工大学", name, got.ID, got.Name, csu.ID)
+		}
+	}
+	// The kept alias is exported, so the export imports back unchanged.
+	before := snapshot(t, b)
+	out := filepath.Join(t.TempDir(), "导出.csv")
+	if _, err := sheet.Export(ctx, b, out); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := sheet.Import(ctx, b, out, meta); err != nil || n != 0 {
+		t.Fatalf("re-import = %d, %v; want 0", n, err)
+	}
+	sameState(t, before, snapshot(t, b), "re-import after a rename")
+}
+
+func TestImportFileErrors(t *testing.T) {
+	b := seeded(t)
+	before := snapshot(t, b)
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nonexist.csv")
+	folder := filepath.Join(dir, "folder.csv")
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path, code, msg string
+		is              error
+	}{
+		{missing, store.ENotFound, "找不到文件 " + missing, fs.ErrNotExist},
+		{folder, store.EInvalid, "无法读取文件 " + folder + "：这是一个文件夹", nil},
+		{filepath.Join(dir, "x.txt"), store.EInvalid, "不支持的文件类型「x.txt」，请用 .csv 或 .xlsx 文件", nil},
+		{filepath.Join(dir, "x"), store.EInvalid, "文件「x」没有扩展名，请用 .csv 或 .xlsx 文件", nil},
+	} {
+		_, err := sheet.Import(ctx, b, tc.path, meta)
+		if store.ErrorCode(err) != tc.code || store.ErrorMessage(err) != tc.msg {
+			t.Errorf("Import(%s): code %q message %q; want %q %q", tc.path, store.ErrorCode(err), store.ErrorMessage(err), tc.code, tc.msg)
+		}
+		if tc.is != nil && !errors.Is(err, tc.is) {
+			t.Errorf("Import(%s): %v does not wrap %v", tc.path, err, tc.is)
+		}
+	}
+	var pe *fs.PathError
+	if _, err := sheet.Import(ctx, b, missing, meta); !errors.As(err, &pe) || pe.Path != missing {
+		t.Errorf("Import(missing) = %v; want the *fs.PathError for operators", err)
+	}
+	sameState(t, before, snapshot(t, b), "imports that could not read their file")
+}
+
+func TestExportFileErrors(t *testing.T) {
+	b := seeded(t)
+	dir := t.TempDir()
+	nodir := filepath.Join(dir, "nodir", "x.csv")
+	folder := filepath.Join(dir, "folder.xlsx")
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path, code, msg string
+		is              error
+	}{
+		{filepath.Join(dir, "x.txt"), store.EInvalid, "不支持的文件类型「x.txt」，请用 .csv 或 .xlsx 文件", nil},
+		{nodir, store.ENotFound, "找不到文件夹 " + filepath.Dir(nodir) + "，无法导出到 " + nodir, fs.ErrNotExist},
+		{folder, store.EInvalid, "无法写入文件 " + folder + "：这是一个文件夹", nil},
+	} {
+		_, err := sheet.Export(ctx, b, tc.path)
+		if store.ErrorCode(err) != tc.code || store.ErrorMessage(err) != tc.msg {
+			t.Errorf("Export(%s): code %q message %q; want %q %q", tc.path, store.ErrorCode(err), store.ErrorMessage(err), tc.code, tc.msg)
+		}
+		if tc.is != nil && !errors.Is(err, tc.is) {
+			t.Errorf("Export(%s): %v does not wrap %v", tc.path, err, tc.is)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("failed exports left %d entries in %s, want only the folder", len(ents), dir)
 	}
 }

@@ -28,11 +28,14 @@ const (
 
 // FormatOf picks the format by the file name's extension.
 func FormatOf(filename string) (Format, error) {
-	switch strings.ToLower(filepath.Ext(filename)) {
+	ext := filepath.Ext(filename)
+	switch strings.ToLower(ext) {
 	case ".csv":
 		return CSV, nil
 	case ".xlsx":
 		return XLSX, nil
+	case "", ".":
+		return "", store.Errorf(store.EInvalid, "文件「%s」没有扩展名，请用 .csv 或 .xlsx 文件", filepath.Base(filename))
 	}
 	return "", store.Errorf(store.EInvalid, "不支持的文件类型「%s」，请用 .csv 或 .xlsx 文件", filepath.Base(filename))
 }
@@ -43,10 +46,10 @@ const maxFile = 64 << 20
 var bom = []byte("\xef\xbb\xbf")
 
 // readTable reads all rows of the file's first sheet. Cells are trimmed.
-func readTable(format Format, r io.Reader) ([][]string, error) {
+func readTable(filename string, format Format, r io.Reader) ([][]string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("sheet: read: %w", err)
+		return nil, readError(filename, err)
 	}
 	if len(data) > maxFile {
 		return nil, store.Errorf(store.EInvalid, "文件超过 %d MB", maxFile>>20)
