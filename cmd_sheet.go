@@ -64,7 +64,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if store.ErrorCode(err) == store.EInternal {
 			return fmt.Errorf("export %s: %w", fs.Arg(0), err)
 		}
-		fmt.Fprintln(stderr, "导出失败：", store.ErrorMessage(err))
+		fmt.Fprintf(stderr, "导出失败：%s\n", store.ErrorMessage(err))
 		return errReported
 	}
 	fmt.Fprintf(stdout, "已导出 %d 所高校到 %s。\n", n, fs.Arg(0))

@@ -40,6 +40,9 @@ type Store struct {
 	names store.NameCache
 
 	claimN atomic.Uint64 // counts claims, to pace sweeps of expired ones
+
+	msGen   atomic.Uint64 // bumped after every commit that changes milestones
+	msCache atomic.Pointer[milestoneCache]
 }
 
 var _ store.Backend = (*Store)(nil)

@@ -80,7 +80,17 @@ func (s *Store) Count(ctx context.Context, index string) (int, error) {
 }
 
 // Milestones returns the milestones by Order.
+//
+// Every command asks for them and they change only through SetMilestone or
+// Seed of this process (bbolt locks the file), so they are kept decoded.
+// The cache is tagged with the milestones generation, which a write bumps
+// after its commit: a reader that raced the write tags what it read with
+// the generation it started under, and the next reader sees the tag is old.
 func (s *Store) Milestones(ctx context.Context) ([]store.Milestone, error) {
+	gen := s.msGen.Load()
+	if c := s.msCache.Load(); c != nil && c.gen == gen {
+		return slices.Clone(c.ms), nil
+	}
 	var ms []store.Milestone
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		var err error
@@ -90,7 +100,14 @@ func (s *Store) Milestones(ctx context.Context) ([]store.Milestone, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: milestones: %w", err)
 	}
+	s.msCache.Store(&milestoneCache{gen: gen, ms: slices.Clone(ms)})
 	return ms, nil
+}
+
+// milestoneCache is the decoded milestones as of generation gen.
+type milestoneCache struct {
+	gen uint64
+	ms  []store.Milestone
 }
 
 // Counters returns the aggregates.

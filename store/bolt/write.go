@@ -131,6 +131,7 @@ func (s *Store) SetMilestone(ctx context.Context, m store.Meta, ms store.Milesto
 		}
 		return s.appendChange(tx, &store.Change{At: s.at(m), Actor: m.Actor, Command: m.Command, Fields: fields})
 	})
+	s.msGen.Add(1) // after the commit (or a failed one: a harmless re-read)
 	if err != nil {
 		return fmt.Errorf("bolt: set milestone %s: %w", ms.ID, err)
 	}
@@ -152,6 +153,7 @@ func (s *Store) Seed(ctx context.Context, sd store.Seed) (bool, error) {
 		seeded = true
 		return s.seed(tx, sd)
 	})
+	s.msGen.Add(1)
 	if err != nil {
 		return false, fmt.Errorf("bolt: seed: %w", err)
 	}
