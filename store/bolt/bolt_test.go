@@ -195,3 +195,36 @@ func TestClaimSurvivesReopen(t *testing.T) {
 		t.Error("a released claim could not be claimed after the restart")
 	}
 }
+
+// Milestones are cached decoded; a SetMilestone must be seen at once, and a
+// caller changing what it got must not change the cache.
+func TestMilestonesCacheFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "x.db"))
+	seed, err := store.DefaultSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Seed(ctx, seed); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.Milestones(ctx) // warm the cache
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("Milestones = %v, %v", ms, err)
+	}
+	ms[0].Title = "changed by a caller"
+	due := time.Date(2019, 3, 31, 23, 59, 59, 0, store.Shanghai())
+	if err := s.SetMilestone(ctx, store.Meta{Actor: store.System}, store.Milestone{ID: store.MilestoneCertify, Due: due}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Milestones(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got[1].Due.Equal(due) {
+		t.Errorf("after SetMilestone the cached due is %v, want %v", got[1].Due, due)
+	}
+	if got[0].Title == "changed by a caller" {
+		t.Error("a caller's change reached the cache")
+	}
+}
