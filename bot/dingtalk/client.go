@@ -116,17 +116,16 @@ func retryAfter(h http.Header) time.Duration {
 	return 0
 }
 
-// Throttling codes of the OpenAPI that go away by themselves within seconds.
-var transientCodes = map[string]bool{
-	"send.too.fast":        true,
-	"send.byToken.tooFast": true,
-	"too.many.group":       true,
-	"too.many.people":      true,
-	"system.busy":          true,
-	"systemBusy":           true,
-	"toomuch.msg":          true,
-	"Forbidden.AccessDenied.QpsLimitForAppkeyAndApi": true,
-	"Forbidden.AccessDenied.QpsLimitForApi":          true,
+// transientCode reports whether an OpenAPI code is throttling that goes
+// away by itself within seconds.
+func transientCode(code string) bool {
+	switch code {
+	case "send.too.fast", "send.byToken.tooFast", "too.many.group", "too.many.people",
+		"system.busy", "systemBusy", "toomuch.msg",
+		"Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "Forbidden.AccessDenied.QpsLimitForApi":
+		return true
+	}
+	return false
 }
 
 // apiError turns a non-200 OpenAPI answer into an error.
@@ -137,7 +136,7 @@ func apiError(op string, status int, hdr http.Header, b []byte) error {
 	}
 	_ = json.Unmarshal(b, &e)
 	switch {
-	case status == http.StatusTooManyRequests || transientCodes[e.Code]:
+	case status == http.StatusTooManyRequests || transientCode(e.Code):
 		code := e.Code
 		if code == "" {
 			code = "HTTP 429"
@@ -239,24 +238,31 @@ type rendered struct {
 	parts     []string
 	atUserIDs []string
 	atMobiles []string
+	// link, when set, makes the last part an actionCard with one button.
+	link *bot.Link
 }
+
+// defaultLinkTitle labels a button whose Link has no title.
+const defaultLinkTitle = "打开链接"
 
 // render prepares r. With canAt the mentions become "@userId"/"@mobile" in
 // the first part and in the at lists; without, the people are named in
 // plain text (OpenAPI sends cannot @). budget is the escaped bytes one part
-// may take, title included.
+// may take, title and button included. A Link becomes the button of an
+// actionCard on the last part, not a markdown link.
 func render(r bot.Reply, canAt bool, budget int) rendered {
 	out := rendered{title: r.Title}
 	if out.title == "" {
 		out.title = titleFrom(r.Markdown)
 	}
-	text := r.Markdown
 	if r.Link != nil && r.Link.URL != "" {
-		lt := r.Link.Title
-		if lt == "" {
-			lt = r.Link.URL
+		l := *r.Link
+		if l.Title == "" {
+			l.Title = defaultLinkTitle
 		}
-		text += "\n\n[" + lt + "](" + r.Link.URL + ")"
+		out.link = &l
+		// singleTitle, singleURL, btnOrientation and their keys.
+		budget -= escLen(l.Title) + escLen(l.URL) + 64
 	}
 	var tags []string
 	for _, m := range r.Mentions {
@@ -276,11 +282,19 @@ func render(r bot.Reply, canAt bool, budget int) rendered {
 	out.atMobiles = out.atMobiles[:min(len(out.atMobiles), 50)]
 	tagLine := strings.Join(tags, " ")
 	budget -= escLen(out.title) + escLen(tagLine) + 24*len(out.atUserIDs) + 24*len(out.atMobiles) + 16
-	out.parts = split(text, budget)
+	out.parts = split(r.Markdown, budget)
 	if tagLine != "" {
 		out.parts[0] += "\n\n" + tagLine
 	}
 	return out
+}
+
+// linkOf returns the button of part i: the link on the last part, else nil.
+func (r rendered) linkOf(i int) *bot.Link {
+	if i == len(r.parts)-1 {
+		return r.link
+	}
+	return nil
 }
 
 // titleFrom makes a notification title from the first line of markdown.
@@ -317,81 +331,118 @@ func (r rendered) sendParts(send func(i int) error) error {
 	return nil
 }
 
-func (c *Client) sendSample(ctx context.Context, op, path, key string, body func(msgParam string) map[string]any, r bot.Reply) error {
-	rd := render(r, false, maxMsgParam-paramOverhead)
+// sampleParam is the msgKey and msgParam of one OpenAPI part: a
+// sampleMarkdown, or a sampleActionCard when the part carries the button.
+func (r rendered) sampleParam(i int) (msgKey, param string) {
+	p := map[string]string{"title": r.partTitle(i), "text": r.parts[i]}
+	if l := r.linkOf(i); l != nil {
+		p["singleTitle"], p["singleURL"] = l.Title, l.URL
+		return "sampleActionCard", string(marshal(p))
+	}
+	return "sampleMarkdown", string(marshal(p))
+}
+
+// apiBudget is the escaped bytes of text one OpenAPI part may take.
+const apiBudget = maxMsgParam - paramOverhead
+
+// webhookBudget is the escaped bytes of text one webhook part may take.
+const webhookBudget = maxBody - bodyOverhead
+
+func (c *Client) sendSample(ctx context.Context, op, path, key string, body func(msgKey, msgParam string) map[string]any, rd rendered) error {
 	return rd.sendParts(func(i int) error {
-		param := string(marshal(map[string]string{"title": rd.partTitle(i), "text": rd.parts[i]}))
-		b := marshal(body(param))
+		b := marshal(body(rd.sampleParam(i)))
 		return c.retry(ctx, key, func(ctx context.Context) error { return c.openAPI(ctx, op, path, b) })
 	})
 }
 
-// SendGroup posts r to a group through the OpenAPI (sampleMarkdown), paced
-// per group, split when longer than msgParam allows. The OpenAPI cannot @:
-// mentions are named in the text.
+// SendGroup posts r to a group through the OpenAPI (sampleMarkdown, or
+// sampleActionCard with a button when r has a Link), paced per group, split
+// when longer than msgParam allows. The OpenAPI cannot @: mentions are
+// named in the text.
 func (c *Client) SendGroup(ctx context.Context, conversation string, r bot.Reply) error {
+	return c.sendGroup(ctx, conversation, render(r, false, apiBudget))
+}
+
+func (c *Client) sendGroup(ctx context.Context, conversation string, rd rendered) error {
 	if conversation == "" {
 		return errors.New("dingtalk: group send: no group configured (dingtalk.group_id)")
 	}
 	return c.sendSample(ctx, "group send", "/v1.0/robot/groupMessages/send", "group:"+conversation,
-		func(p string) map[string]any {
-			return map[string]any{"robotCode": c.robotCode(), "openConversationId": conversation, "msgKey": "sampleMarkdown", "msgParam": p}
-		}, r)
+		func(k, p string) map[string]any {
+			return map[string]any{"robotCode": c.robotCode(), "openConversationId": conversation, "msgKey": k, "msgParam": p}
+		}, rd)
 }
 
 // SendUser posts r to one person's 1:1 chat with the robot through the
-// OpenAPI (oToMessages/batchSend).
+// OpenAPI (oToMessages/batchSend), as SendGroup does.
 func (c *Client) SendUser(ctx context.Context, staffID string, r bot.Reply) error {
+	return c.sendUser(ctx, staffID, render(r, false, apiBudget))
+}
+
+func (c *Client) sendUser(ctx context.Context, staffID string, rd rendered) error {
 	if staffID == "" {
 		return errors.New("dingtalk: 1:1 send: no staffId")
 	}
 	return c.sendSample(ctx, "1:1 send", "/v1.0/robot/oToMessages/batchSend", "user:"+staffID,
-		func(p string) map[string]any {
-			return map[string]any{"robotCode": c.robotCode(), "userIds": []string{staffID}, "msgKey": "sampleMarkdown", "msgParam": p}
-		}, r)
+		func(k, p string) map[string]any {
+			return map[string]any{"robotCode": c.robotCode(), "userIds": []string{staffID}, "msgKey": k, "msgParam": p}
+		}, rd)
 }
 
-// webhookBody is a custom robot / sessionWebhook markdown message.
-func webhookBody(title, text string, atIDs, atMobiles []string, uuid string) []byte {
-	m := map[string]any{
-		"msgtype":  "markdown",
-		"markdown": map[string]string{"title": title, "text": text},
-	}
-	if len(atIDs)+len(atMobiles) > 0 {
-		at := map[string]any{"isAtAll": false}
-		if len(atIDs) > 0 {
-			at["atUserIds"] = atIDs
+// webhookBody is part i of a custom robot or sessionWebhook message: a
+// markdown message, or an actionCard when the part carries the button.
+// actionCard has no at object, so its mentions stay "@userId" in the text
+// only; the first part's at lists go with a markdown part.
+func (r rendered) webhookBody(i int, uuid string) []byte {
+	var m map[string]any
+	if l := r.linkOf(i); l != nil {
+		m = map[string]any{
+			"msgtype": "actionCard",
+			"actionCard": map[string]string{
+				"title": r.partTitle(i), "text": r.parts[i],
+				"singleTitle": l.Title, "singleURL": l.URL, "btnOrientation": "0",
+			},
 		}
-		if len(atMobiles) > 0 {
-			at["atMobiles"] = atMobiles
+	} else {
+		m = map[string]any{
+			"msgtype":  "markdown",
+			"markdown": map[string]string{"title": r.partTitle(i), "text": r.parts[i]},
 		}
-		m["at"] = at
+		if i == 0 && len(r.atUserIDs)+len(r.atMobiles) > 0 {
+			at := map[string]any{"isAtAll": false}
+			if len(r.atUserIDs) > 0 {
+				at["atUserIds"] = r.atUserIDs
+			}
+			if len(r.atMobiles) > 0 {
+				at["atMobiles"] = r.atMobiles
+			}
+			m["at"] = at
+		}
 	}
 	if uuid != "" {
+		if i > 0 {
+			uuid = fmt.Sprintf("%s-%d", uuid, i+1)
+		}
 		m["msgUuid"] = uuid
 	}
 	return marshal(m)
 }
 
 // SendWebhook posts r through the custom group robot, signed (加签) when a
-// secret is set, with real @-mentions. uuid is the idempotency key (msgUuid)
+// secret is set, with real @-mentions (in an actionCard, when r has a Link,
+// only as "@userId" in the text). uuid is the idempotency key (msgUuid)
 // that lets a retried send be dropped by DingTalk; parts get "-2", "-3"...
 func (c *Client) SendWebhook(ctx context.Context, r bot.Reply, uuid string) error {
+	return c.sendWebhook(ctx, render(r, true, webhookBudget), uuid)
+}
+
+func (c *Client) sendWebhook(ctx context.Context, rd rendered, uuid string) error {
 	const op = "webhook send"
 	if c.cfg.WebhookURL == "" {
 		return errors.New("dingtalk: webhook send: no webhook_url configured")
 	}
-	rd := render(r, true, maxBody-bodyOverhead)
 	return rd.sendParts(func(i int) error {
-		id := uuid
-		if id != "" && i > 0 {
-			id = fmt.Sprintf("%s-%d", uuid, i+1)
-		}
-		var at, mob []string
-		if i == 0 {
-			at, mob = rd.atUserIDs, rd.atMobiles
-		}
-		b := webhookBody(rd.partTitle(i), rd.parts[i], at, mob, id)
+		b := rd.webhookBody(i, uuid)
 		return c.retry(ctx, "webhook", func(ctx context.Context) error {
 			status, hdr, body, err := c.post(ctx, op, c.signedWebhook(), nil, b)
 			if err != nil {
@@ -425,25 +476,51 @@ func (c *Client) signedWebhook() string {
 }
 
 // Post sends one outbox message: m.To is "group" or "user:<staffId>",
-// m.Mentions are staffIds, m.ID is the idempotency key. Group messages that
-// mention people go through the custom robot when one is configured, since
-// only it can @; otherwise through the OpenAPI, where the mentions cannot
-// notify and the caller's Markdown should name the people. Errors wrap
-// ErrThrottled (as a *ThrottledError with RetryAfter) when DingTalk keeps
-// refusing as too fast.
+// m.Mentions are staffIds, m.ID is the idempotency key, and m.LinkURL, when
+// set, makes it an actionCard with a button titled m.LinkTitle. Group
+// messages that mention people go through the custom robot when one is
+// configured, since only it can @; otherwise through the OpenAPI, where the
+// mentions cannot notify and the caller's Markdown should name the people.
+//
+// Post never splits: the OpenAPI has no idempotency key, so a message whose
+// second part failed would post its first part again when retried. The
+// outbox holds messages already cut to size (remind does it); one that
+// would still need more than one send is refused before anything is posted,
+// with an error wrapping ErrTooLong. Errors wrap ErrThrottled (as a
+// *ThrottledError with RetryAfter) when DingTalk keeps refusing as too fast.
 func (c *Client) Post(ctx context.Context, m store.OutMsg) error {
 	r := bot.Reply{Title: m.Title, Markdown: m.Markdown}
 	for _, id := range m.Mentions {
 		r.Mentions = append(r.Mentions, bot.Mention{UserID: id})
 	}
-	switch {
-	case m.To == "group":
-		if c.cfg.WebhookURL != "" && len(m.Mentions) > 0 {
-			return c.SendWebhook(ctx, r, m.ID)
+	if m.LinkURL != "" {
+		r.Link = &bot.Link{Title: m.LinkTitle, URL: m.LinkURL}
+	}
+	one := func(rd rendered) error {
+		if len(rd.parts) > 1 {
+			return fmt.Errorf("dingtalk: post %s: %w (%d sends needed)", m.ID, ErrTooLong, len(rd.parts))
 		}
-		return c.SendGroup(ctx, c.cfg.GroupID, r)
+		return nil
+	}
+	switch {
+	case m.To == "group" && c.cfg.WebhookURL != "" && len(m.Mentions) > 0:
+		rd := render(r, true, webhookBudget)
+		if err := one(rd); err != nil {
+			return err
+		}
+		return c.sendWebhook(ctx, rd, m.ID)
+	case m.To == "group":
+		rd := render(r, false, apiBudget)
+		if err := one(rd); err != nil {
+			return err
+		}
+		return c.sendGroup(ctx, c.cfg.GroupID, rd)
 	case strings.HasPrefix(m.To, "user:"):
-		return c.SendUser(ctx, strings.TrimPrefix(m.To, "user:"), r)
+		rd := render(r, false, apiBudget)
+		if err := one(rd); err != nil {
+			return err
+		}
+		return c.sendUser(ctx, strings.TrimPrefix(m.To, "user:"), rd)
 	}
 	return fmt.Errorf("dingtalk: post %s: unknown recipient %q", m.ID, m.To)
 }

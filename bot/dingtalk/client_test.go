@@ -203,3 +203,69 @@ func TestConfigChecked(t *testing.T) {
 		t.Error("NewStream without credentials accepted")
 	}
 }
+
+// An outbox message with a link is an actionCard with one button on every
+// channel: sampleActionCard through the OpenAPI (group and 1:1), msgtype
+// actionCard through the custom robot, whose mentions stay in the text.
+func TestPostActionCard(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newClient(t, nil)
+	ctx := t.Context()
+	const dash = "https://xuexi.example/?a=1&b=2"
+	m := store.OutMsg{ID: "report-1", To: "group", Title: "每周通报", Markdown: "## 每周通报\n\n全部完成", LinkTitle: "打开进度看板", LinkURL: dash}
+	if err := c.Post(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	m.ID, m.To = "report-1-u", "user:u9"
+	if err := c.Post(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	m.ID, m.To, m.Mentions = "report-1-w", "group", []string{"u1"}
+	if err := c.Post(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, via := range []string{"group", "user"} {
+		got := f.SentVia(via)
+		if len(got) != 1 || got[0].MsgType != "sampleActionCard" || got[0].SingleURL != dash ||
+			got[0].SingleTitle != "打开进度看板" || got[0].Title != "每周通报" || strings.Contains(got[0].Text, dash) {
+			t.Errorf("%s send = %+v", via, got)
+		}
+	}
+	w := f.SentVia("webhook")
+	if len(w) != 1 || w[0].MsgType != "actionCard" || w[0].SingleURL != dash || !strings.Contains(w[0].Text, "@u1") ||
+		len(w[0].AtUserIDs) != 0 || w[0].MsgUUID != "report-1-w" {
+		t.Errorf("webhook send = %+v", w)
+	}
+	// Without a link the message stays markdown.
+	if err := c.Post(ctx, store.OutMsg{ID: "plain", To: "group", Markdown: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if g := f.SentVia("group"); g[len(g)-1].MsgType != "sampleMarkdown" || g[len(g)-1].SingleURL != "" {
+		t.Errorf("plain send = %+v", g[len(g)-1])
+	}
+}
+
+// Post never splits: a message too long for one send is refused before
+// anything is posted, so a retry cannot post a first part twice.
+func TestPostTooLongPostsNothing(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newClient(t, nil)
+	const line = "- 湖南大学 完成安装与认证\n"    // 37 bytes
+	long := strings.Repeat(line, 1500) // ~55 KB
+	for _, m := range []store.OutMsg{
+		{ID: "g", To: "group", Markdown: long},
+		{ID: "w", To: "group", Markdown: long, Mentions: []string{"u1"}},
+		{ID: "u", To: "user:u9", Markdown: long, LinkURL: "https://x.example/"},
+	} {
+		if err := c.Post(t.Context(), m); !errors.Is(err, dingtalk.ErrTooLong) {
+			t.Errorf("%s: err = %v, want ErrTooLong", m.ID, err)
+		}
+	}
+	if n := len(f.Sent()); n != 0 {
+		t.Errorf("%d sends reached DingTalk", n)
+	}
+	// Just under the client's limits it is one send.
+	if err := c.Post(t.Context(), store.OutMsg{ID: "ok", To: "group", Markdown: strings.Repeat(line, 12000/len(line))}); err != nil {
+		t.Errorf("12000 bytes: %v", err)
+	}
+}

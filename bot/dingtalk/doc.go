@@ -34,12 +34,25 @@
 // OpenAPI group send (1:1: oToMessages/batchSend). Long replies are split
 // below DingTalk's size limits.
 //
+// A Reply's Link (the dashboard, offered by /summary) becomes a button: the
+// last part is an actionCard (webhooks: msgtype actionCard with singleTitle,
+// singleURL and btnOrientation "0"; OpenAPI: msgKey sampleActionCard with
+// msgParam {title, text, singleTitle, singleURL}) instead of a markdown
+// link. An actionCard has no at object, so in that part the people stay
+// "@userId" in the text only; whether DingTalk then notifies them is not
+// documented.
+//
 // # Sending
 //
 // Client.Post sends the reminders' outbox messages: to the group through
 // the OpenAPI (sampleMarkdown, msgParam ≤ 15000 bytes) or, when they must
 // @-mention people and webhook_url is set, through the custom robot signed
-// with 加签; to a person through oToMessages/batchSend. The access token is
+// with 加签; to a person through oToMessages/batchSend; as an actionCard when
+// the message has a LinkURL. Post never splits: the OpenAPI has no
+// idempotency key, so retrying a message whose second part failed would
+// post its first part again. The outbox holds messages already cut to size
+// (package remind), and one that would still need several sends is refused
+// with ErrTooLong before anything is posted. The access token is
 // cached until 5 minutes before it expires and fetched once however many
 // sends wait for it. Sends are paced per group (20 in any minute; later ones
 // wait, none is dropped), throttling answers (429, send.too.fast, busy) are

@@ -39,6 +39,10 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("dingtalk: %s: HTTP %d %s: %s", e.Op, e.Status, e.Code, e.Message)
 }
 
+// ErrTooLong is returned by Client.Post for a message that would need more
+// than one send; nothing was posted. The sender retries it like any error.
+var ErrTooLong = errors.New("dingtalk: message too long for one send")
+
 // errTokenRejected marks an OpenAPI call refused for its access token.
 var errTokenRejected = errors.New("dingtalk: access token rejected")
 

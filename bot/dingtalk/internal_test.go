@@ -105,11 +105,54 @@ func TestRenderMentionsAndLink(t *testing.T) {
 	}
 	at := render(r, true, maxBody)
 	if at.title != "进度" || at.atUserIDs[0] != "u1" || at.atMobiles[0] != "13800000000" ||
-		!strings.HasSuffix(at.parts[0], "[看板](https://example.org/d?a=1&b=2)\n\n@u1 @13800000000 @王五") {
+		!strings.HasSuffix(at.parts[0], "已完成 3 所\n\n@u1 @13800000000 @王五") ||
+		at.link == nil || at.link.URL != r.Link.URL || strings.Contains(at.parts[0], "](") {
 		t.Errorf("render with @ = %+v", at)
 	}
 	plain := render(r, false, maxMsgParam)
 	if len(plain.atUserIDs) != 0 || !strings.HasSuffix(plain.parts[0], "@张三 @李四 @王五") {
 		t.Errorf("render without @ = %+v", plain)
+	}
+	// A link without a title still gets a button label.
+	if l := render(bot.Reply{Markdown: "x", Link: &bot.Link{URL: "https://e.org/"}}, false, maxMsgParam).link; l == nil || l.Title == "" {
+		t.Errorf("untitled link = %+v", l)
+	}
+}
+
+// An actionCard has no at object: its mentions stay in the text; a split
+// message carries the button on its last part and the at lists on its
+// first, which is markdown.
+func TestWebhookBodyActionCard(t *testing.T) {
+	r := bot.Reply{Title: "通报", Markdown: "#### 通报\n全部完成", Mentions: []bot.Mention{{UserID: "u1"}},
+		Link: &bot.Link{Title: "打开进度看板", URL: "https://x.example/"}}
+	var one map[string]any
+	if err := json.Unmarshal(render(r, true, maxBody).webhookBody(0, "id-1"), &one); err != nil {
+		t.Fatal(err)
+	}
+	card, _ := one["actionCard"].(map[string]any)
+	if one["msgtype"] != "actionCard" || one["at"] != nil || one["msgUuid"] != "id-1" || card == nil ||
+		card["singleURL"] != "https://x.example/" || card["singleTitle"] != "打开进度看板" || card["btnOrientation"] != "0" ||
+		!strings.Contains(card["text"].(string), "@u1") || card["title"] != "通报" {
+		t.Errorf("single actionCard body = %v", one)
+	}
+	r.Markdown = strings.Repeat("- 湖南大学 完成认证\n", 2000)
+	rd := render(r, true, maxBody-bodyOverhead)
+	if len(rd.parts) < 2 {
+		t.Fatalf("%d parts", len(rd.parts))
+	}
+	var first, last map[string]any
+	_ = json.Unmarshal(rd.webhookBody(0, "id"), &first)
+	_ = json.Unmarshal(rd.webhookBody(len(rd.parts)-1, "id"), &last)
+	if first["msgtype"] != "markdown" || first["at"] == nil || last["msgtype"] != "actionCard" || last["at"] != nil {
+		t.Errorf("first part %v / last part %v", first["msgtype"], last["msgtype"])
+	}
+}
+
+// Throttling codes are recognised without a package-level table.
+func TestTransientCode(t *testing.T) {
+	for code, want := range map[string]bool{"send.too.fast": true, "systemBusy": true, "Forbidden.AccessDenied.QpsLimitForApi": true, "system.error": false, "": false} {
+		if transientCode(code) != want {
+			t.Errorf("transientCode(%q) = %v", code, !want)
+		}
 	}
 }

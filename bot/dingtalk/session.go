@@ -79,13 +79,9 @@ func (c *Client) Reply(ctx context.Context, s Session, r bot.Reply) error {
 
 func (c *Client) postSession(ctx context.Context, s Session, r bot.Reply) error {
 	const op = "session reply"
-	rd := render(r, true, maxBody-bodyOverhead)
+	rd := render(r, true, webhookBudget)
 	return rd.sendParts(func(i int) error {
-		var at, mob []string
-		if i == 0 {
-			at, mob = rd.atUserIDs, rd.atMobiles
-		}
-		b := webhookBody(rd.partTitle(i), rd.parts[i], at, mob, "")
+		b := rd.webhookBody(i, "")
 		return c.retry(ctx, "", func(ctx context.Context) error {
 			status, hdr, body, err := c.post(ctx, op, s.Webhook, nil, b)
 			if err != nil {

@@ -305,3 +305,29 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Error("the client reconnected after Run returned")
 	}
 }
+
+// A reply with a Link (/summary with the dashboard) is an actionCard with
+// one button on the sessionWebhook, and the sender is still named in the
+// text; through the OpenAPI fallback it is a sampleActionCard.
+func TestReplyLinkIsActionCard(t *testing.T) {
+	t.Parallel()
+	const dash = "https://xuexi.example/"
+	h := start(t, bot.HandlerFunc(func(_ context.Context, m bot.Message) bot.Reply {
+		return bot.Reply{Title: "进度", Markdown: "#### 进度\n已完成 3 所", Link: &bot.Link{Title: "打开进度看板", URL: dash}}
+	}), nil)
+	f := h.fake
+	id := f.Push(dingtalktest.Msg{SenderID: "s1", SenderNick: "李四", Text: "/summary"})
+	r := f.WaitReplies(id, 1, 10*time.Second)
+	if len(r) != 1 || r[0].MsgType != "actionCard" || r[0].SingleURL != dash || r[0].SingleTitle != "打开进度看板" ||
+		!strings.Contains(r[0].Text, "@s1") || strings.Contains(r[0].Text, "]("+dash) {
+		t.Fatalf("session reply = %+v", r)
+	}
+	f.ExpireSessions()
+	f.Push(dingtalktest.Msg{SenderID: "s2", Text: "/summary"})
+	if !f.WaitFor(10*time.Second, func() bool { return len(f.SentVia("group")) == 1 }) {
+		t.Fatal("no group send after the session was refused")
+	}
+	if g := f.SentVia("group")[0]; g.MsgType != "sampleActionCard" || g.SingleURL != dash {
+		t.Errorf("fallback = %+v", g)
+	}
+}

@@ -15,9 +15,16 @@
 //     api.dingtalk.com); replies are recorded with the session they went to.
 //   - POST /v1.0/oauth2/accessToken, /v1.0/robot/groupMessages/send and
 //     /v1.0/robot/oToMessages/batchSend check credentials, the token, the
-//     robot code, the group and msgParam's size (15000 bytes).
+//     robot code, the group and msgParam's size (15000 bytes). msgKey may
+//     be sampleMarkdown, sampleText or sampleActionCard, whose msgParam
+//     must hold title, text, singleTitle and singleURL (else HTTP 400
+//     invalidParameter.msgParam.invalid).
 //   - POST /robot/send?access_token=&timestamp=&sign= is the custom group
-//     robot; it checks the 加签 signature and dedupes on msgUuid.
+//     robot; it checks the 加签 signature and dedupes on msgUuid. Bodies
+//     (here and on sessionWebhooks) may be text, markdown or actionCard;
+//     an actionCard needs title, text and singleTitle with singleURL (or
+//     btns), else errcode 40035 (缺少参数; the real code is unconfirmed).
+//     Sent records an actionCard's button as SingleTitle and SingleURL.
 //
 // # Switches
 //
@@ -26,7 +33,9 @@
 // current connections stop answering anything, as a half-dead link does;
 // Disconnect sends SYSTEM disconnect and closes 10 s later like the real
 // server; ExpireSessions makes every sessionWebhook answer as expired;
-// FailRegistrations refuses the next registrations.
+// FailRegistrations refuses the next registrations; FailOnce fails one later
+// send that matches (HTTP 500 system.error), e.g. the second part of a
+// message.
 //
 // # Measuring
 //

@@ -82,11 +82,15 @@ type Sent struct {
 	MsgType      string // msgtype, or the OpenAPI msgKey
 	Title        string
 	Text         string // markdown.text, text.content or msgParam's text/content
-	AtUserIDs    []string
-	AtMobiles    []string
-	MsgUUID      string
-	Body         []byte
-	At           time.Time
+	// SingleTitle and SingleURL are an actionCard's button (webhook msgtype
+	// actionCard, OpenAPI msgKey sampleActionCard).
+	SingleTitle string
+	SingleURL   string
+	AtUserIDs   []string
+	AtMobiles   []string
+	MsgUUID     string
+	Body        []byte
+	At          time.Time
 }
 
 // Server is the fake platform. Its exported fields are the credentials and
@@ -123,6 +127,7 @@ type Server struct {
 	registrations int
 	failRegs      int
 	throttles     []Throttling
+	failOnce      []func(Sent) bool
 	expired       bool
 	changed       chan struct{} // closed and replaced on every change
 	timers        []*time.Timer
@@ -612,6 +617,29 @@ func (s *Server) Throttle(n int, how Throttling) {
 	}
 }
 
+// FailOnce makes the first later send (any endpoint) for which match
+// reports true fail once, with HTTP 500 code system.error, which is not
+// throttling: the client returns it rather than retrying. The send is not
+// recorded. match sees the parsed send (Via, Title, Text...) and runs under
+// the fake's lock: it must not call the Server.
+func (s *Server) FailOnce(match func(Sent) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failOnce = append(s.failOnce, match)
+}
+
+// takeFailure reports whether m is to fail, using up the matching
+// FailOnce; callers hold s.mu.
+func (s *Server) takeFailure(m Sent) bool {
+	for i, match := range s.failOnce {
+		if match(m) {
+			s.failOnce = slices.Delete(s.failOnce, i, i+1)
+			return true
+		}
+	}
+	return false
+}
+
 // ExpireSessions makes every sessionWebhook answer as expired (HTTP 500,
 // code session.expired — what sendBySession really returns is unconfirmed).
 func (s *Server) ExpireSessions() {
@@ -716,8 +744,15 @@ type webhookBody struct {
 		Text  string `json:"text"`
 	} `json:"markdown"`
 	ActionCard *struct {
-		Title string `json:"title"`
-		Text  string `json:"text"`
+		Title          string `json:"title"`
+		Text           string `json:"text"`
+		SingleTitle    string `json:"singleTitle"`
+		SingleURL      string `json:"singleURL"`
+		BtnOrientation string `json:"btnOrientation"`
+		Btns           []struct {
+			Title     string `json:"title"`
+			ActionURL string `json:"actionURL"`
+		} `json:"btns"`
 	} `json:"actionCard"`
 	At *struct {
 		AtUserIDs []string `json:"atUserIds"`
@@ -743,7 +778,16 @@ func parseWebhook(b []byte, m *Sent) (errcode int, errmsg string) {
 	case wb.MsgType == "markdown" && wb.Markdown != nil:
 		m.Title, m.Text = wb.Markdown.Title, wb.Markdown.Text
 	case wb.MsgType == "actionCard" && wb.ActionCard != nil:
-		m.Title, m.Text = wb.ActionCard.Title, wb.ActionCard.Text
+		ac := wb.ActionCard
+		m.Title, m.Text, m.SingleTitle, m.SingleURL = ac.Title, ac.Text, ac.SingleTitle, ac.SingleURL
+		// A card needs its title and text, and either one button
+		// (singleTitle and singleURL) or a list of buttons.
+		switch {
+		case ac.Title == "" || ac.Text == "":
+			return 40035, "缺少参数 title 或 text"
+		case len(ac.Btns) == 0 && (ac.SingleTitle == "" || ac.SingleURL == ""):
+			return 40035, "缺少参数 singleTitle 或 singleURL"
+		}
 	default:
 		return 400105, "不支持的消息类型"
 	}
@@ -770,6 +814,10 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) {
 	m := Sent{Via: "session", Session: sid, MsgID: msgID}
 	if code, msg := parseWebhook(b, &m); code != 0 {
 		writeJSON(w, 200, map[string]any{"errcode": code, "errmsg": msg})
+		return
+	}
+	if s.takeFailure(m) {
+		writeJSON(w, 500, map[string]any{"code": "system.error", "message": "fake: send failed"})
 		return
 	}
 	s.record(m)
@@ -810,6 +858,10 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	m := Sent{Via: "webhook"}
 	if code, msg := parseWebhook(b, &m); code != 0 {
 		writeJSON(w, 200, map[string]any{"errcode": code, "errmsg": msg})
+		return
+	}
+	if s.takeFailure(m) {
+		writeJSON(w, 500, map[string]any{"code": "system.error", "message": "fake: send failed"})
 		return
 	}
 	if m.MsgUUID != "" && s.uuids[m.MsgUUID] {
@@ -893,7 +945,13 @@ func (s *Server) checkAPI(w http.ResponseWriter, r *http.Request, req *apiSend, 
 	case "sampleText":
 		m.Text = p["content"]
 	case "sampleActionCard":
-		m.Title, m.Text = p["title"], p["text"]
+		m.Title, m.Text, m.SingleTitle, m.SingleURL = p["title"], p["text"], p["singleTitle"], p["singleURL"]
+		for _, k := range []string{"title", "text", "singleTitle", "singleURL"} {
+			if p[k] == "" {
+				writeJSON(w, 400, map[string]any{"code": "invalidParameter.msgParam.invalid", "message": "msgParam 缺少 " + k})
+				return false
+			}
+		}
 	default:
 		writeJSON(w, 400, map[string]any{"code": "invalidParameter.msgKey.invalid", "message": "msgKey 无效"})
 		return false
@@ -903,6 +961,10 @@ func (s *Server) checkAPI(w http.ResponseWriter, r *http.Request, req *apiSend, 
 		return false
 	}
 	m.MsgType, m.Body = req.MsgKey, b
+	if s.takeFailure(*m) {
+		writeJSON(w, 500, map[string]any{"code": "system.error", "message": "fake: send failed"})
+		return false
+	}
 	return true
 }
 

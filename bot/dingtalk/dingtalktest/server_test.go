@@ -112,3 +112,51 @@ func TestWebhookSignature(t *testing.T) {
 		t.Errorf("%d webhook messages accepted, want 1", n)
 	}
 }
+
+// actionCards are recorded with their button and refused, as the platform
+// does, without one: errcode 40035 on webhooks, HTTP 400 on the OpenAPI.
+func TestActionCardValidated(t *testing.T) {
+	f := dingtalktest.NewServer(t)
+	hook := func() string {
+		ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+		return f.WebhookURL() + "&timestamp=" + ts + "&sign=" + url.QueryEscape(dingtalktest.Sign(f.WebhookSecret, ts))
+	}
+	card := func(singleURL string) map[string]any {
+		return map[string]any{"msgtype": "actionCard", "actionCard": map[string]string{
+			"title": "通报", "text": "全部完成", "singleTitle": "打开进度看板", "singleURL": singleURL, "btnOrientation": "0"}}
+	}
+	if _, out := postJSON(t, hook(), card("")); out["errcode"] != float64(40035) {
+		t.Errorf("webhook card without singleURL: %v", out)
+	}
+	if _, out := postJSON(t, hook(), card("https://x.example/")); out["errcode"] != float64(0) {
+		t.Errorf("webhook card: %v", out)
+	}
+	if w := f.SentVia("webhook"); len(w) != 1 || w[0].MsgType != "actionCard" || w[0].SingleURL != "https://x.example/" || w[0].SingleTitle != "打开进度看板" {
+		t.Errorf("webhook sends = %+v", w)
+	}
+
+	_, tok := postJSON(t, f.URL+"/v1.0/oauth2/accessToken", map[string]string{"appKey": f.ClientID, "appSecret": f.ClientSecret})
+	send := func(param map[string]string) (int, map[string]any) {
+		p, _ := json.Marshal(param)
+		b, _ := json.Marshal(map[string]any{"robotCode": f.RobotCode, "openConversationId": f.GroupID, "msgKey": "sampleActionCard", "msgParam": string(p)})
+		req, _ := http.NewRequest(http.MethodPost, f.URL+"/v1.0/robot/groupMessages/send", bytes.NewReader(b))
+		req.Header.Set("x-acs-dingtalk-access-token", tok["accessToken"].(string))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	if code, out := send(map[string]string{"title": "通报", "text": "x", "singleTitle": "看板"}); code != 400 || out["code"] != "invalidParameter.msgParam.invalid" {
+		t.Errorf("sampleActionCard without singleURL: HTTP %d %v", code, out)
+	}
+	if code, out := send(map[string]string{"title": "通报", "text": "x", "singleTitle": "看板", "singleURL": "https://x.example/"}); code != 200 {
+		t.Errorf("sampleActionCard: HTTP %d %v", code, out)
+	}
+	if g := f.SentVia("group"); len(g) != 1 || g[0].MsgType != "sampleActionCard" || g[0].SingleURL != "https://x.example/" {
+		t.Errorf("group sends = %+v", g)
+	}
+}
