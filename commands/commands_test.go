@@ -14,8 +14,8 @@ import (
 func TestStatus(t *testing.T) {
 	e := newEnv(t)
 	police := []string{"### 湖南警察学院", "本科学校", "学习管理员：未登记",
-		"全部下载安装：**未完成**，截止 3月1日 23:59，已逾期7天",
-		"完成上下级认证：**未完成**，截止 3月10日 23:59，还有2天",
+		"全部下载安装：**未完成**，截止 3月1日 24:00，已逾期7天",
+		"完成上下级认证：**未完成**，截止 3月10日 24:00，还有2天",
 		"党支部：0 个", "激活率 0.0%"}
 	e.run([]tcase{
 		{"slash", notAdmin, "/status 湖南警察学院", police, nil, "status/ok"},
@@ -43,10 +43,13 @@ func TestLagging(t *testing.T) {
 	e.run([]tcase{
 		{"all", notAdmin, "/lagging", []string{"（31 所）", "一、本科学校（3 所）\n\n湖南警察学院；湖南应用技术学院；湖南交通工程学院。",
 			"二、高等专科学校（1 所）\n\n益阳医学高等专科学校。", "三、高等职业学院（27 所）"}, nil, "lagging/ok"},
-		{"milestone", notAdmin, "/未完成 认证", []string{"未完成「完成上下级认证」的高校（31 所）", "截止 3月10日 23:59，还有2天"}, nil, "lagging/ok"},
+		{"milestone", notAdmin, "/未完成 认证", []string{"未完成「完成上下级认证」的高校（31 所）", "截止 3月10日 24:00，还有2天"}, nil, "lagging/ok"},
 		{"category", notAdmin, "/lagging 本科", []string{"本科学校中有工作节点未完成的高校（3 所）"}, []string{"高职"}, "lagging/ok"},
 		{"both", notAdmin, "/lagging 高职 certify", []string{"（27 所）"}, nil, "lagging/ok"},
 		{"bad word", notAdmin, "/lagging 火星", []string{"看不懂“火星”"}, nil, "lagging/user_error"},
+		{"two milestones", notAdmin, "/lagging 认证 安装", []string{"只能指定一个工作节点"}, []string{"看不懂"}, "lagging/user_error"},
+		{"two categories", notAdmin, "/lagging 本科 高职", []string{"只能指定一个类别"}, []string{"看不懂"}, "lagging/user_error"},
+		{"same twice", notAdmin, "/lagging 认证 certify", []string{"（31 所）"}, nil, "lagging/ok"},
 	})
 }
 
@@ -58,6 +61,9 @@ func TestSummary(t *testing.T) {
 		{"alias", notAdmin, "/汇总", []string{"红榜"}, nil, "summary/ok"},
 		{"plain", notAdmin, "整体进度如何", []string{"红榜"}, nil, "summary/ok"},
 		{"bare word", notAdmin, "进度", []string{"红榜"}, nil, "summary/ok"},
+		{"category arg", notAdmin, "/summary 本科", []string{"不能只看本科学校", "/lagging 本科", "用法：/summary"}, []string{"红榜"}, "summary/user_error"},
+		{"other arg", notAdmin, "/汇总 上周", []string{"/summary 不带参数"}, []string{"红榜"}, "summary/user_error"},
+		{"chat after alias", notAdmin, "汇总 一下", []string{"红榜"}, nil, "summary/ok"},
 	})
 	r := e.reply(notAdmin, "/summary")
 	if r.Link == nil || r.Link.URL != "https://x.example/" {
@@ -112,6 +118,10 @@ func TestSet(t *testing.T) {
 		{"several", admin, "/set 湖南警察学院 党员数=1200 已激活=800 管理员=张三 手机=13812345678 钉钉ID=zhang3 branches=40 covered=39",
 			[]string{"已更新 **湖南警察学院**", "党员数：0 → 1200", "已激活党员数：0 → 800", "学习管理员：（空） → 张三", "管理员手机：（空） → 13812345678"}, nil, "set/ok"},
 		{"full-width commas", admin, "／设置　湖南警察学院　党员数＝１３００，已激活＝９００", []string{"党员数：1200 → 1300", "已激活党员数：800 → 900"}, nil, "set/ok"},
+		{"spaces around =", admin, "/set 警察学院 管理员 = 王五", []string{"张三 → 王五"}, nil, "set/ok"},
+		{"space after =", admin, "/set 警察学院 管理员= 赵六 党员数 =1250", []string{"王五 → 赵六", "党员数：1300 → 1250"}, nil, "set/ok"},
+		{"full-width = spaced", admin, "/set 湖南警察学院 党员数 ＝ 1300", []string{"党员数：1250 → 1300"}, nil, "set/ok"},
+		{"colon spaced", admin, "/set 湖南警察学院 管理员 ： 张三", []string{"赵六 → 张三"}, nil, "set/ok"},
 		{"quoted", admin, `/set 湖南警察学院 管理员="欧阳 娜娜"`, []string{"张三 → 欧阳 娜娜"}, nil, "set/ok"},
 		{"same", admin, "/set 湖南警察学院 党员数=1300", []string{"没有改动"}, nil, "set/ok"},
 		{"bad number", admin, "/set 湖南警察学院 党员数=abc", []string{"党员数的值“abc”无效"}, nil, "set/user_error"},
@@ -150,12 +160,14 @@ func TestSet(t *testing.T) {
 func TestDeadline(t *testing.T) {
 	e := newEnv(t)
 	e.run([]tcase{
-		{"list", notAdmin, "/deadline", []string{"1. 全部下载安装（安装）：截止 3月1日 23:59，已逾期7天", "2. 完成上下级认证（认证）：截止 3月10日 23:59，还有2天"}, nil, "deadline/ok"},
+		{"list", notAdmin, "/deadline", []string{"1. 全部下载安装（安装）：截止 3月1日 24:00，已逾期7天", "2. 完成上下级认证（认证）：截止 3月10日 24:00，还有2天"}, nil, "deadline/ok"},
 		{"non-admin move", notAdmin, "/deadline 认证 2019-03-15", []string{"只有管理员"}, nil, "deadline/denied"},
-		{"move", admin, "/截止 认证 2019-03-15", []string{"由 3月10日 23:59 改为 **3月15日 23:59**（还有7天）"}, nil, "deadline/ok"},
+		{"move", admin, "/截止 认证 2019-03-15", []string{"由 3月10日 24:00 改为 **3月15日 24:00**（还有7天）"}, nil, "deadline/ok"},
 		{"move with time", admin, "/deadline certify 2019/3/16 18:00", []string{"改为 **3月16日 18:00**"}, nil, "deadline/ok"},
 		{"same", admin, "/deadline certify 2019-03-16 18:00", []string{"没有改动"}, nil, "deadline/ok"},
 		{"bad date", admin, "/deadline 认证 2019-02-30", []string{"日期“2019-02-30”不存在"}, nil, "deadline/user_error"},
+		{"year out of range", admin, "/deadline 安装 1900-01-01", []string{"日期“1900-01-01”超出范围：年份应在 2000 到 2100 之间"}, []string{"不存在"}, "deadline/user_error"},
+		{"year 2101", admin, "/deadline 安装 2101-01-01", []string{"超出范围"}, nil, "deadline/user_error"},
 		{"bad format", admin, "/deadline 认证 15号", []string{"日期“15号”格式不对"}, nil, "deadline/user_error"},
 		{"bad time", admin, "/deadline 认证 2019-03-15 25:00", []string{"时间“25:00”不存在"}, nil, "deadline/user_error"},
 		{"bad milestone", admin, "/deadline 毕业 2019-03-15", []string{"没有工作节点“毕业”"}, nil, "deadline/user_error"},
@@ -181,7 +193,11 @@ func TestHistoryPages(t *testing.T) {
 		{"page 2", notAdmin, "/记录 湖南警察学院 2", []string{"第 2 页", "11. "}, nil, "history/ok"},
 		{"too far", notAdmin, "/history 湖南警察学院 5", []string{"只有 2 页"}, nil, "history/user_error"},
 		{"bad page", notAdmin, "/history 湖南警察学院 0", []string{"页码“0”无效"}, nil, "history/user_error"},
-		{"missing", notAdmin, "/history", []string{"用法：/history 学校名称"}, nil, "history/user_error"},
+		{"bad page -1", notAdmin, "/history 湖南警察学院 -1", []string{"页码“-1”无效：页码应为不小于 1 的整数"}, []string{"没有找到学校"}, "history/user_error"},
+		{"bad page abc", notAdmin, "/history 警察学院 abc", []string{"页码“abc”无效", "/history 湖南警察学院 2"}, []string{"没有找到学校"}, "history/user_error"},
+		{"bad page 1.5", notAdmin, "/history 湖南警察学院 1.5", []string{"页码“1.5”无效"}, nil, "history/user_error"},
+		{"page word", notAdmin, "/history 湖南警察学院 第2页", []string{"第 2 页", "11. "}, nil, "history/ok"},
+		{"still unknown", notAdmin, "/history 火星大学 abc", []string{"没有找到学校“火星大学 abc”"}, nil, "history/user_error"},
 		{"empty", notAdmin, "/history 湖南大学", []string{"暂无记录"}, nil, "history/ok"},
 	})
 	// Newest first: page 1 starts with the last /set (党员数 10 → 20).
@@ -195,7 +211,7 @@ func TestHelpAdminsAndMistakes(t *testing.T) {
 	e := newEnv(t)
 	long := "/status " + strings.Repeat("湖", MaxInput)
 	e.run([]tcase{
-		{"help", notAdmin, "/help", []string{"/status 学校名称", "/lagging", "/summary", "/done", "/set", "/deadline", "/history", "/admins", "〔管理员〕"}, nil, "help/ok"},
+		{"help", notAdmin, "/help", []string{"/status 学校名称", "/lagging", "/summary", "/done", "/set", "/deadline", "/history", "/admins", "〔管理员〕", "发送 /history 查看近 30 天的全部变更记录"}, nil, "help/ok"},
 		{"help alias", notAdmin, "/帮助", []string{"xuexibot 命令"}, nil, "help/ok"},
 		{"help set", notAdmin, "/help set", []string{"**/set**（也可写 /设置", "用法：/set 学校名称 字段=值", "只有管理员可以使用"}, nil, "help/ok"},
 		{"help chinese", notAdmin, "/help /截止", []string{"**/deadline**", "带参数时只有管理员"}, nil, "help/ok"},
@@ -209,8 +225,9 @@ func TestHelpAdminsAndMistakes(t *testing.T) {
 		{"empty", notAdmin, "", []string{"只能读文字消息"}, nil, "none/user_error"},
 		{"admins", notAdmin, "/admins", []string{"- admin1", "你不是管理员"}, []string{"- \n"}, "admins/ok"},
 		{"admins admin", admin, "/管理员", []string{"你是管理员"}, nil, "admins/ok"},
-		{"remind off", admin, "/remind 催办", []string{"定时提醒未启用"}, nil, "remind/ok"},
-		{"schedule off", notAdmin, "/schedule", []string{"定时提醒未启用"}, nil, "schedule/ok"},
+		{"remind off", admin, "/remind 催办", []string{"控制台中不运行定时提醒", "由 xuexibot run 按配置发送"}, []string{"未启用"}, "remind/ok"},
+		{"schedule off", notAdmin, "/schedule", []string{"控制台中不运行定时提醒"}, []string{"未启用"}, "schedule/ok"},
+		{"help history", notAdmin, "/help history", []string{"用法：/history [学校名称|全部] [页码]", "近 30 天的全部记录", "被拒绝的操作"}, nil, "help/ok"},
 	})
 }
 
@@ -368,4 +385,43 @@ func TestConcurrentMessages(t *testing.T) {
 	if n := e.pending(store.MilestoneCertify); n != 27 {
 		t.Errorf("certify pending %d, want 27", n)
 	}
+}
+
+// The general trail shows what no school's history holds: deadline moves,
+// refused /deadline and /remind, refusals for names that match no school.
+func TestHistoryTrail(t *testing.T) {
+	e := newEnv(t)
+	long := "/set 湖南警察学院 管理员=" + strings.Repeat("很", 80)
+	e.run([]tcase{
+		{"empty trail", notAdmin, "/history", []string{"近 30 天的全部变更记录（第 1/1 页，最新的在前）", "共 1 条，其中被拒绝的操作 0 条", "1. ", "初始数据"}, nil, "history/ok"},
+		{"refused deadline", notAdmin, "/deadline 认证 2019-03-20", []string{"只有管理员"}, nil, "deadline/denied"},
+		{"move", admin, "/deadline 认证 2019-03-15", []string{"改为 **3月15日 24:00**"}, nil, "deadline/ok"},
+		{"refused remind", notAdmin, "/remind 催办", []string{"只有管理员"}, nil, "remind/denied"},
+		{"unknown school", notAdmin, "/done 火星大学 认证", []string{"只有管理员"}, nil, "done/denied"},
+		{"admin typo", admin, "/deadline 毕业 2019-03-15", []string{"没有工作节点“毕业”"}, nil, "deadline/user_error"},
+		{"long", admin, long, []string{"太长"}, nil, "set/user_error"},
+	})
+	got := e.say(notAdmin, "/history")
+	check(t, "trail", got, []string{
+		"共 7 条，其中被拒绝的操作 5 条",
+		"1. 2019-03-08 10:00 王管理（admin1） 被拒绝 湖南警察学院：/set 湖南警察学院 管理员=很很",
+		"…（学习管理员姓名",
+		"2. 2019-03-08 10:00 王管理（admin1） 被拒绝：/deadline 毕业 2019-03-15（没有工作节点“毕业”",
+		"3. 2019-03-08 10:00 路人甲（user9） 被拒绝：/done 火星大学 认证（无权限：不是管理员）",
+		"4. 2019-03-08 10:00 路人甲（user9） 被拒绝：/remind 催办（无权限：不是管理员）",
+		"5. 2019-03-08 10:00 王管理（admin1）：「完成上下级认证」截止时间 2019-03-10 24:00 → 2019-03-15 24:00",
+		"6. 2019-03-08 10:00 路人甲（user9） 被拒绝：/deadline 认证 2019-03-20（无权限：不是管理员）",
+		"7. ",
+	}, []string{strings.Repeat("很", 80), "更早的记录"})
+	// The trail is also /history 全部, and pages like a school's.
+	for i := 0; i < 6; i++ {
+		e.say(notAdmin, "/undo 湖南大学 认证")
+	}
+	e.run([]tcase{
+		{"page 1", notAdmin, "/history 全部", []string{"第 1/2 页", "10. ", "更早的记录：发送 /history 全部 2"}, []string{"11. "}, "history/ok"},
+		{"page 2", notAdmin, "/记录 全部 2", []string{"第 2/2 页", "11. ", "13. ", "初始数据"}, []string{"10. ", "更早的记录"}, "history/ok"},
+		{"page alone", notAdmin, "/history 2", []string{"第 2/2 页"}, nil, "history/ok"},
+		{"too far", notAdmin, "/history 全部 3", []string{"只有 2 页"}, nil, "history/user_error"},
+		{"bad page", notAdmin, "/history 全部 0", []string{"页码“0”无效"}, nil, "history/user_error"},
+	})
 }

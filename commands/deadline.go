@@ -21,6 +21,9 @@ func (r *Router) deadlineCommand() Command {
 	}
 }
 
+// The years a deadline may fall in: outside them a date is a typo.
+const minYear, maxYear = 2000, 2100
+
 var (
 	dateRe = regexp.MustCompile(`^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$`)
 	timeRe = regexp.MustCompile(`^(\d{1,2})[:点时](\d{2})(?::(\d{2}))?分?$`)
@@ -80,7 +83,10 @@ func parseDue(date, clock string, loc *time.Location) (time.Time, error) {
 	y, _ := strconv.Atoi(dm[1])
 	mo, _ := strconv.Atoi(dm[2])
 	d, _ := strconv.Atoi(dm[3])
-	if y < 2000 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, time.Month(mo)) {
+	if y < minYear || y > maxYear {
+		return time.Time{}, userErr("日期“%s”超出范围：年份应在 %d 到 %d 之间。", date, minYear, maxYear)
+	}
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, time.Month(mo)) {
 		return time.Time{}, userErr("日期“%s”不存在。", date)
 	}
 	h, mi, s := 23, 59, 59

@@ -27,6 +27,14 @@
 // # Permissions
 //
 // Commands that change data need a sender whose staffId is in Config.Admins;
-// an empty id never is. A refused attempt, and bad input to an admin command
-// about a known org, is recorded with Registry.Refuse and changes nothing.
+// an empty id never is. A refused attempt, and bad input to an admin
+// command, is recorded with Registry.Refuse (against the org when one is
+// known) and changes nothing.
+//
+// # History
+//
+// /history NAME pages through one org's changes. /history alone (or
+// /history 全部) is the general trail: every change of the last 30 days,
+// refused attempts and changes about no org (moved deadlines, refusals for
+// unknown names) included, newest first.
 package commands

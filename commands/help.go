@@ -56,6 +56,6 @@ func (r *Router) help(ctx context.Context, req *Request) (bot.Reply, error) {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\n不带斜杠直接发送学校名称即可查询进度；发送“进度”查看汇总。发送 /help 命令 查看详细用法。")
+	b.WriteString("\n不带斜杠直接发送学校名称即可查询进度；发送“进度”查看汇总；发送 /history 查看近 30 天的全部变更记录（含被拒绝的操作）。发送 /help 命令 查看详细用法。")
 	return bot.Reply{Title: "帮助", Markdown: b.String()}, nil
 }

@@ -33,11 +33,17 @@ func (r *Router) lagging(ctx context.Context, req *Request) (bot.Reply, error) {
 	var cat store.Category
 	var m *store.Milestone
 	for _, a := range req.Args {
-		if c, ok := categoryWords[lowerASCII(a)]; ok && cat == "" {
+		if c, ok := categoryWords[lowerASCII(a)]; ok {
+			if cat != "" && c != cat {
+				return bot.Reply{}, userErr("只能指定一个类别（本科、高专、高职），不写则列出全部类别。")
+			}
 			cat = c
 			continue
 		}
-		if found, ok := findMilestone(ms, a); ok && m == nil {
+		if found, ok := findMilestone(ms, a); ok {
+			if m != nil && found.ID != m.ID {
+				return bot.Reply{}, userErr("只能指定一个工作节点；不写则列出有任一工作节点未完成的学校。")
+			}
 			m = &found
 			continue
 		}

@@ -31,7 +31,9 @@ func (r *Router) scheduleCommand() Command {
 // jobTitles are the Chinese names of the reminder jobs.
 var jobTitles = map[string]string{"deadline": "倒计时", "lagging": "催办", "report": "通报"}
 
-const remindOff = "定时提醒未启用。"
+// remindOff answers /remind and /schedule where no scheduler runs: only
+// `xuexibot run` has one (the console sends no reminders).
+const remindOff = "控制台中不运行定时提醒；部署后由 xuexibot run 按配置发送，届时在群里发送 /schedule 查看。"
 
 func jobTitle(job string) string {
 	if t, ok := jobTitles[job]; ok {

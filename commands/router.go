@@ -68,6 +68,9 @@ type Request struct {
 	// Implicit is set when the command was inferred from a message without
 	// a slash (a school name, or a question about 进度).
 	Implicit bool
+	// Slash is set when the message named the command with a slash, so the
+	// words after it are meant as its arguments rather than chat.
+	Slash bool
 
 	target *store.Org // the org the command is about, once known
 }
@@ -107,7 +110,8 @@ type Config struct {
 	Admins   []string
 	Now      func() time.Time // nil: time.Now
 	Location *time.Location   // nil: Asia/Shanghai
-	// Scheduler is nil when reminders are off.
+	// Scheduler runs the reminders; nil where none runs (the console):
+	// /remind and /schedule then say that reminders run in xuexibot run.
 	Scheduler Scheduler
 	Metrics   Metrics
 	Logger    *slog.Logger
@@ -259,6 +263,7 @@ func (r *Router) route(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{}, userErr("消息太长（%d 字），请不要超过 %d 字。", n, MaxInput)
 	}
 	in := Parse(text)
+	req.Slash = in.Slash
 	switch {
 	case in.Slash && in.Name == "":
 		req.Command = r.byName["help"]
@@ -440,14 +445,18 @@ func (r *Router) fail(ctx context.Context, req *Request, err error) bot.Reply {
 		r.count(req.name(), "denied")
 	default:
 		r.count(req.name(), "user_error")
-		// Bad input to an admin command about a known org is recorded, so
-		// the org's history shows what was tried and why it was refused.
-		if c := req.Command; c != nil && req.target != nil && c.needsAdmin(req.Args) {
-			r.refuse(ctx, store.Change{
+		// Bad input to an admin command is recorded, against its org when
+		// known, so the org's history (or else the general trail, /history
+		// alone) shows what was tried and why it was refused.
+		if c := req.Command; c != nil && c.needsAdmin(req.Args) {
+			ch := store.Change{
 				At: req.Now, Actor: req.Actor(), Command: req.Message.Text,
-				OrgID: req.target.ID, OrgName: req.target.Name,
 				Refused: true, Reason: store.ErrorMessage(err),
-			})
+			}
+			if req.target != nil {
+				ch.OrgID, ch.OrgName = req.target.ID, req.target.Name
+			}
+			r.refuse(ctx, ch)
 		}
 	}
 	return bot.Reply{Title: "xuexibot", Markdown: store.ErrorMessage(err)}

@@ -53,25 +53,26 @@ type assignment struct {
 }
 
 func (r *Router) set(ctx context.Context, req *Request) (bot.Reply, error) {
+	args := joinAssignments(req.Args)
 	// The name is every word before the first key=value.
 	k := 0
-	for k < len(req.Args) && !strings.ContainsAny(req.Args[k], "=:") {
+	for k < len(args) && !strings.ContainsAny(args[k], "=:") {
 		k++
 	}
 	if k == 0 {
 		return bot.Reply{}, usage(req.Command, "请先写学校名称。")
 	}
-	if k == len(req.Args) {
+	if k == len(args) {
 		return bot.Reply{}, usage(req.Command, "缺少要修改的字段。")
 	}
-	o, err := r.resolveOrg(ctx, strings.Join(req.Args[:k], " "))
+	o, err := r.resolveOrg(ctx, strings.Join(args[:k], " "))
 	if err != nil {
 		return bot.Reply{}, err
 	}
 	req.About(o)
 	var as []assignment
 	seen := map[string]bool{}
-	for _, word := range req.Args[k:] {
+	for _, word := range args[k:] {
 		// 党员数=1200,已激活=800 in one word, as typed on a phone.
 		for _, pair := range strings.FieldsFunc(word, func(r rune) bool { return r == ',' || r == ';' || r == '、' }) {
 			a, err := parseAssignment(pair)
@@ -128,6 +129,29 @@ func orEmpty(s string) string {
 		return "（空）"
 	}
 	return s
+}
+
+// joinAssignments glues key = value, key= value and key =value (spaces
+// around the sign, as phone keyboards type them) into one word key=value.
+// A word ending in = takes the next word only when that one holds no sign
+// itself, so 管理员= 党员数=5 still clears 管理员.
+func joinAssignments(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		w := args[i]
+		if n := len(out); n > 0 && strings.IndexAny(w, "=:") == 0 && !strings.ContainsAny(out[n-1], "=:") {
+			out[n-1] += w // 管理员 =王五, 管理员 = 王五
+		} else {
+			out = append(out, w)
+		}
+		last := out[len(out)-1]
+		endsInSign := strings.HasSuffix(last, "=") || strings.HasSuffix(last, ":")
+		if endsInSign && i+1 < len(args) && !strings.ContainsAny(args[i+1], "=:") {
+			out[len(out)-1] += args[i+1]
+			i++
+		}
+	}
+	return out
 }
 
 // parseAssignment reads key=value (or key:value) and validates the value.

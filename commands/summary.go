@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 
 	"xuexibot/bot"
 	"xuexibot/report"
@@ -17,6 +18,16 @@ func (r *Router) summaryCommand() Command {
 }
 
 func (r *Router) summary(ctx context.Context, req *Request) (bot.Reply, error) {
+	// The summary covers every school; an argument would be silently
+	// ignored, so say what to use instead. Without a slash (汇总一下 情况)
+	// the words are chat, not arguments.
+	if req.Slash && len(req.Args) > 0 {
+		if c, ok := categoryWords[lowerASCII(req.Args[0])]; ok {
+			return bot.Reply{}, usage(req.Command, fmt.Sprintf("汇总总是包括全部高校，不能只看%s；查看未完成的%s请发送 /lagging %s。",
+				c.Title(), c.Title(), req.Args[0]))
+		}
+		return bot.Reply{}, usage(req.Command, "/summary 不带参数。")
+	}
 	s, err := report.BuildSummary(ctx, r.reg, req.Now, req.Now.Add(-r.window))
 	if err != nil {
 		return bot.Reply{}, err
