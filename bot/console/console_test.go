@@ -65,14 +65,25 @@ func TestRunAcceptance(t *testing.T) {
 
 func TestRunNonAdminChangesNothing(t *testing.T) {
 	r := newRouter(t)
-	in := strings.NewReader("/done 湖南警察学院 certify\n/lagging certify")
+	in := strings.NewReader("/done 湖南警察学院 certify\n/lagging certify\n/deadline 认证 2019-03-20\n/history\n/schedule")
 	var out bytes.Buffer
-	if err := console.Run(context.Background(), r, in, &out, bot.User{ID: "someone"}); err != nil {
+	if err := console.Run(context.Background(), r, in, &out, bot.User{ID: "someone", Nick: "路人"}); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
 	if !strings.Contains(got, "只有管理员可以使用") || !strings.Contains(got, "（31 所）") {
 		t.Errorf("non-admin output:\n%s", got)
+	}
+	// The refusals show in the general trail, the one about no school too.
+	for _, want := range []string{
+		"其中被拒绝的操作 2 条",
+		"1. ", "路人（someone） 被拒绝：/deadline 认证 2019-03-20（无权限：不是管理员）",
+		"路人（someone） 被拒绝 湖南警察学院：/done 湖南警察学院 certify",
+		"控制台中不运行定时提醒",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("non-admin output lacks %q:\n%s", want, got)
+		}
 	}
 }
 
