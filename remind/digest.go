@@ -12,9 +12,15 @@ import (
 	"xuexibot/store"
 )
 
-// countdownDays are the days before a deadline on which the deadline job
-// speaks; it also speaks on the day and every day after while overdue.
-var countdownDays = []int{7, 3, 1, 0}
+// countdownDay reports whether the deadline job speaks d days before a
+// deadline; it also speaks on the day and every day after while overdue.
+func countdownDay(d int) bool {
+	switch d {
+	case 7, 3, 1, 0:
+		return true
+	}
+	return false
+}
 
 // build renders a job's digest as of at. The messages' ID is a suffix
 // ("" for the group digest) that fire prefixes with the job and tick.
@@ -40,7 +46,7 @@ func (s *Scheduler) buildDeadline(ctx context.Context, at time.Time, manual bool
 	var parts, titles, lists []string
 	for _, m := range ms {
 		d := s.days(m.Due, at)
-		if !manual && d > 0 && !slices.Contains(countdownDays, d) {
+		if !manual && d > 0 && !countdownDay(d) {
 			continue
 		}
 		l, err := report.BuildLagging(ctx, s.reg, m.ID, "")
@@ -229,6 +235,9 @@ func adminText(a store.Admin) string {
 	return "未登记"
 }
 
+// DashboardLinkTitle labels the dashboard's button under the weekly report.
+const DashboardLinkTitle = "打开进度看板"
+
 // buildReport writes the weekly 通报: the /summary renderer with the changes
 // since the previous scheduled report.
 func (s *Scheduler) buildReport(ctx context.Context, at time.Time) ([]store.OutMsg, error) {
@@ -239,7 +248,11 @@ func (s *Scheduler) buildReport(ctx context.Context, at time.Time) ([]store.OutM
 	}
 	local := at.In(s.loc)
 	title := fmt.Sprintf("每周通报（%d月%d日）", local.Month(), local.Day())
-	return []store.OutMsg{{To: "group", Title: title, Markdown: "## " + title + "\n\n" + sum.Markdown()}}, nil
+	m := store.OutMsg{To: "group", Title: title, Markdown: "## " + title + "\n\n" + sum.Markdown()}
+	if s.dashboard != "" {
+		m.LinkTitle, m.LinkURL = DashboardLinkTitle, s.dashboard
+	}
+	return []store.OutMsg{m}, nil
 }
 
 // lastReport is the previous scheduled report before at that ran (on a
@@ -297,10 +310,9 @@ func (s *Scheduler) formatDue(due time.Time) string {
 	if d.Hour() == 23 && d.Minute() == 59 {
 		clock = "24:00"
 	}
+	weekdays := [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
 	return fmt.Sprintf("%d月%d日 %s %s", d.Month(), d.Day(), weekdays[d.Weekday()], clock)
 }
-
-var weekdays = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
 
 // dayNumber counts days since the epoch for t's date in its own zone.
 func dayNumber(t time.Time) int {

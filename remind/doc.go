@@ -11,7 +11,9 @@
 //     学习管理员, who are @-mentioned when they have a DingTalk id and named
 //     otherwise; with Direct each admin also gets a 1:1 message;
 //   - report: the weekly 通报, report.BuildSummary with the changes since
-//     the previous scheduled report.
+//     the previous scheduled report; with Config.DashboardURL
+//     (http.public_url) it carries a button "打开进度看板" to the dashboard
+//     (OutMsg LinkTitle and LinkURL; the Poster sends an actionCard).
 //
 // A spec has 5 fields, or 6 with leading seconds, or is a descriptor
 // (@daily). @every is refused: its times depend on when a process started,
@@ -35,9 +37,24 @@
 // scheduled time, which is the claim key; robfig/cron still parses the specs
 // and computes every time.
 //
+// # One message, one send
+//
+// A digest longer than one DingTalk message allows (maxPartBytes of
+// markdown, JSON-escaped, well under msgParam's 15000 bytes and a webhook
+// body's 20000) is cut into several outbox messages when it is enqueued:
+// ids "<job>-<unix>-p1", "-p2"..., titles numbered (1/3), the mentions on
+// the first part and the button on the last, the same Job and Tick so that
+// a newer tick still supersedes every part. The Poster then posts each
+// message in one send: were it to split, a failure of a later part would
+// make the sender retry the whole and post the first part twice, since the
+// OpenAPI has no idempotency key. (When the custom robot is configured, a
+// first part with mentions goes through it and later parts through the
+// OpenAPI, which is another sender in the group.)
+//
 // # Delivery
 //
-// Sender leases due messages from the outbox, posts them through a Poster
+// Sender leases due messages from the outbox, Batch at a time until none is
+// due (Flush; Run does that on every poll), posts them through a Poster
 // (the DingTalk client, which paces per group), marks them done, and on any
 // error schedules a retry with exponential back-off and jitter, capped, or
 // later when the error says so (RetryDelayer). A message is never dropped;

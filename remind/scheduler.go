@@ -23,11 +23,18 @@ const (
 	JobReport   = "report"
 )
 
-// jobAliases lets people type a job's Chinese name.
-var jobAliases = map[string]string{
-	JobDeadline: JobDeadline, "倒计时": JobDeadline, "截止": JobDeadline, "截止提醒": JobDeadline,
-	JobLagging: JobLagging, "催办": JobLagging,
-	JobReport: JobReport, "通报": JobReport, "周报": JobReport, "每周通报": JobReport,
+// jobName returns the job a name or its Chinese name stands for, "" for
+// none.
+func jobName(name string) string {
+	switch strings.TrimSpace(name) {
+	case JobDeadline, "倒计时", "截止", "截止提醒":
+		return JobDeadline
+	case JobLagging, "催办":
+		return JobLagging
+	case JobReport, "通报", "周报", "每周通报":
+		return JobReport
+	}
+	return ""
 }
 
 // Registry is what the jobs read: report.Source, a subset of store.Registry.
@@ -74,6 +81,10 @@ type Config struct {
 	Registry Registry
 	Claims   Claims
 	Outbox   Queue
+	// DashboardURL, when set (http.public_url), is offered as a button
+	// under the weekly report.
+	DashboardURL string
+
 	// Notify, when set, is called after a digest is in the outbox, so a
 	// sender in the same process need not wait for its next poll.
 	Notify func()
@@ -95,12 +106,16 @@ type Scheduler struct {
 	claims       Claims
 	outbox       Queue
 	notify       func()
+	dashboard    string
 	now          func() time.Time
 	log          *slog.Logger
 	metrics      Metrics
 
 	// retryBase is the first wait before a failed tick is tried again.
 	retryBase time.Duration
+	// partBytes is the most markdown one outbox message carries
+	// (maxPartBytes; tests make it smaller).
+	partBytes int
 
 	mu     sync.Mutex
 	warned map[int]bool // years whose missing calendar data was logged
@@ -118,7 +133,9 @@ type job struct {
 const claimTTL = 6 * time.Hour
 
 // parser accepts 5 fields, 6 with leading seconds, and descriptors.
-var parser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+func parser() cron.Parser {
+	return cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+}
 
 // ParseSpec parses one cron spec; "" is off and returns nil. Exported so
 // that config checks can use the scheduler's own parser.
@@ -136,7 +153,7 @@ func ParseSpec(spec string) (sched cron.Schedule, err error) {
 			sched, err = nil, fmt.Errorf("无效的 cron 表达式 %q", spec)
 		}
 	}()
-	sched, err = parser.Parse(spec)
+	sched, err = parser().Parse(spec)
 	if err != nil {
 		return nil, fmt.Errorf("无效的 cron 表达式 %q: %w", spec, err)
 	}
@@ -150,8 +167,8 @@ func New(cfg Config) (*Scheduler, error) {
 	s := &Scheduler{
 		direct: cfg.Direct, workdaysOnly: cfg.WorkdaysOnly, catchUp: cfg.CatchUp,
 		loc: cfg.Location, cal: cfg.Calendar, reg: cfg.Registry, claims: cfg.Claims, outbox: cfg.Outbox,
-		notify: cfg.Notify, now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
-		warned: map[int]bool{}, retryBase: time.Second,
+		notify: cfg.Notify, dashboard: cfg.DashboardURL, now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
+		warned: map[int]bool{}, retryBase: time.Second, partBytes: maxPartBytes,
 	}
 	var errs []error
 	for _, j := range []struct{ name, spec string }{
@@ -230,7 +247,7 @@ func (s *Scheduler) Next(name string) time.Time {
 }
 
 func (s *Scheduler) job(name string) *job {
-	name = jobAliases[strings.TrimSpace(name)]
+	name = jobName(name)
 	for _, j := range s.jobs {
 		if j.name == name {
 			return j
@@ -416,6 +433,7 @@ func (s *Scheduler) fire(ctx context.Context, j *job, at time.Time, manual bool)
 				msgs[i].ID = id + "-" + msgs[i].ID
 			}
 		}
+		msgs = splitParts(msgs, s.partBytes)
 		if err = s.outbox.Enqueue(ctx, msgs...); err != nil {
 			s.count(func(m Metrics) { m.StoreError("outbox_enqueue") })
 			err = fmt.Errorf("remind: enqueue %s: %w", key, err)

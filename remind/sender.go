@@ -12,10 +12,12 @@ import (
 )
 
 // Poster delivers one message to DingTalk. The DingTalk client implements
-// it: it paces per group, splits what is too long, and returns an error
-// when DingTalk did not accept the message (throttling included). It must
-// treat m.ID as the idempotency key, since a message whose success could
-// not be recorded is posted again.
+// it: it paces per group, posts each message in one send (the scheduler
+// has cut long digests into several messages; one that still does not fit
+// is an error before anything is posted), and returns an error when
+// DingTalk did not accept the message (throttling included). It should
+// treat m.ID as the idempotency key where the channel has one, since a
+// message whose success could not be recorded is posted again.
 type Poster interface {
 	Post(ctx context.Context, m store.OutMsg) error
 }
@@ -113,15 +115,12 @@ func (s *Sender) Wake() {
 // next start or another replica. It returns nil when ctx is done.
 func (s *Sender) Run(ctx context.Context) error {
 	for {
-		n, err := s.Flush(ctx)
+		_, err := s.Flush(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			s.log.Error("remind: outbox", "err", err)
-		}
-		if n == s.cfg.Batch && err == nil {
-			continue // more may be due
 		}
 		t := time.NewTimer(s.cfg.Poll)
 		select {
@@ -135,9 +134,30 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 }
 
-// Flush makes one pass: it leases the due messages (up to Batch) and posts
-// them one by one. It returns how many it leased.
+// Flush delivers until nothing is due or ctx ends: it leases the due
+// messages a Batch at a time and posts them one by one. A message that
+// fails is scheduled for later and so is not due again within this call.
+// It returns how many it leased; run's shutdown calls it to empty the
+// outbox within its grace period.
 func (s *Sender) Flush(ctx context.Context) (int, error) {
+	total := 0
+	defer s.reportDepth(ctx)
+	for ctx.Err() == nil {
+		n, err := s.flushBatch(ctx)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n < s.cfg.Batch {
+			break // that was all that was due
+		}
+	}
+	return total, nil
+}
+
+// flushBatch leases up to Batch due messages and posts them; it returns
+// how many it leased.
+func (s *Sender) flushBatch(ctx context.Context) (int, error) {
 	start := s.now()
 	msgs, err := s.cfg.Outbox.Lease(ctx, start, s.cfg.Lease, s.cfg.Batch)
 	if err != nil {
@@ -157,14 +177,18 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 		}
 		s.send(ctx, m, left)
 	}
-	if s.cfg.Metrics != nil {
-		if n, err := s.cfg.Outbox.Depth(ctx); err == nil {
-			s.cfg.Metrics.OutboxDepth(n)
-		} else if ctx.Err() == nil {
-			s.cfg.Metrics.StoreError("outbox_depth")
-		}
-	}
 	return len(msgs), nil
+}
+
+func (s *Sender) reportDepth(ctx context.Context) {
+	if s.cfg.Metrics == nil {
+		return
+	}
+	if n, err := s.cfg.Outbox.Depth(ctx); err == nil {
+		s.cfg.Metrics.OutboxDepth(n)
+	} else if ctx.Err() == nil {
+		s.cfg.Metrics.StoreError("outbox_depth")
+	}
 }
 
 // send posts one leased message and records the outcome.
