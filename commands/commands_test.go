@@ -425,3 +425,15 @@ func TestHistoryTrail(t *testing.T) {
 		{"bad page", notAdmin, "/history 全部 0", []string{"页码“0”无效"}, nil, "history/user_error"},
 	})
 }
+
+// The reviewer's repro: a burst of refused attempts before a real change
+// must not push the change out of /summary.
+func TestSummaryAfterRefusalBurst(t *testing.T) {
+	e := newEnv(t)
+	for i := 0; i < 205; i++ {
+		e.say(notAdmin, "/done 湖南警察学院 认证")
+	}
+	e.say(admin, "/set 湖南警察学院 党员数=5")
+	got := e.say(notAdmin, "/summary")
+	check(t, "summary", got, []string{"以来的变化", "共 2 条，最新的在前", "王管理（admin1） 湖南警察学院：党员数 0 → 5"}, []string{"被拒绝", "最近 20 条"})
+}

@@ -132,7 +132,10 @@ func TestChangeLine(t *testing.T) {
 	}{
 		{"deadline", store.Change{At: at, Actor: who, Command: "/deadline 认证 2019-03-15",
 			Fields: []store.FieldChange{{Field: "「完成上下级认证」截止时间", Before: "2019-03-10 23:59", After: "2019-03-15 23:59"}}},
-			"2019-03-08 10:02 王管理（admin1）：「完成上下级认证」截止时间 2019-03-10 23:59 → 2019-03-15 23:59"},
+			"2019-03-08 10:02 王管理（admin1）：「完成上下级认证」截止时间 2019-03-10 24:00 → 2019-03-15 24:00"},
+		{"deadline with time", store.Change{At: at, Actor: who, Command: "/deadline 认证 2019-03-16 18:00",
+			Fields: []store.FieldChange{{Field: "「完成上下级认证」截止时间", Before: "2019-03-16 00:00", After: "2019-03-16 18:00"}}},
+			"2019-03-08 10:02 王管理（admin1）：「完成上下级认证」截止时间 2019-03-15 24:00 → 2019-03-16 18:00"},
 		{"refused, no org", store.Change{At: at, Actor: store.Actor{ID: "user9", Nick: "路人甲"}, Command: "/deadline 认证 2019-03-15",
 			Refused: true, Reason: "无权限：不是管理员"},
 			"2019-03-08 10:02 路人甲（user9） 被拒绝：/deadline 认证 2019-03-15（无权限：不是管理员）"},

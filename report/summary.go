@@ -316,7 +316,7 @@ const MaxLineText = 60
 // ChangeLine renders one audit record on one line: when, who, which org and
 // what changed; a refused attempt shows its command and the reason. A
 // change that belongs to no org (a moved deadline) names what changed in
-// its field: 「完成上下级认证」截止时间 2019-03-10 23:59 → 2019-03-15 23:59.
+// its field: 「完成上下级认证」截止时间 2019-03-10 24:00 → 2019-03-15 24:00.
 func ChangeLine(ch store.Change) string {
 	var b strings.Builder
 	b.WriteString(FormatTime(ch.At) + " " + ch.Actor.String())
@@ -329,7 +329,11 @@ func ChangeLine(ch store.Change) string {
 	b.WriteString("：")
 	parts := make([]string, 0, len(ch.Fields))
 	for _, f := range ch.Fields {
-		parts = append(parts, fmt.Sprintf("%s %s → %s", f.Field, orDash(clip(f.Before)), orDash(clip(f.After))))
+		before, after := f.Before, f.After
+		if strings.HasSuffix(f.Field, store.FieldDue) {
+			before, after = dueValue(before), dueValue(after)
+		}
+		parts = append(parts, fmt.Sprintf("%s %s → %s", f.Field, orDash(clip(before)), orDash(clip(after))))
 	}
 	if len(parts) == 0 && ch.Command != "" {
 		parts = append(parts, clip(oneLine(ch.Command)))
@@ -339,6 +343,21 @@ func ChangeLine(ch store.Change) string {
 		b.WriteString("（" + clip(oneLine(ch.Reason)) + "）")
 	}
 	return b.String()
+}
+
+// dueValue rewrites an audited due time (2019-03-10 23:59, as the store
+// writes it) the way FormatDue reads it, so the end of a day is 24:00 in
+// the trail too; anything else is returned as is.
+func dueValue(v string) string {
+	t, err := time.ParseInLocation("2006-01-02 15:04", v, store.Shanghai())
+	if err != nil {
+		return v
+	}
+	d := dueDay(t)
+	if d.Hour() == 23 && d.Minute() == 59 {
+		return d.Format("2006-01-02") + " 24:00"
+	}
+	return v
 }
 
 // clip cuts s to MaxLineText characters, marking the cut with ….
