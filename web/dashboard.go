@@ -64,8 +64,7 @@ type page struct {
 
 	Window      string // 近7天
 	Changes     []string
-	ChangeCount int
-	MoreChanges bool
+	ChangeCount int // every accepted change of the window, also those not listed
 	LastChange  string
 }
 
@@ -139,8 +138,7 @@ func (s *server) build(ctx context.Context, now time.Time) (page, error) {
 		LagTotal:    lag.Total,
 		LagTitle:    lag.Heading(),
 		Window:      windowText(window),
-		ChangeCount: len(sum.Changes),
-		MoreChanges: sum.MoreChanges,
+		ChangeCount: max(sum.TotalChanges, len(sum.Changes)),
 	}
 	for _, m := range sum.Milestones {
 		p.Milestones = append(p.Milestones, milestoneView{MilestoneProgress: m, Due: report.FormatDue(m.Milestone.Due, now)})
@@ -168,29 +166,16 @@ func (s *server) build(ctx context.Context, now time.Time) (page, error) {
 	return p, nil
 }
 
-// summary builds the summary with the changes of the configured window.
-// Changes come oldest first and capped, so when the window holds more than
-// the cap the newest would be cut off; narrower windows are tried then, so
-// the page shows the latest changes rather than the earliest.
+// summary builds the summary with the changes of the configured window;
+// report keeps the newest of them when the window holds more than it
+// lists.
 func (s *server) summary(ctx context.Context, now time.Time) (report.Summary, time.Duration, error) {
-	windows := []time.Duration{s.cfg.ChangesWindow}
-	for _, d := range []time.Duration{24 * time.Hour, time.Hour} {
-		if d < s.cfg.ChangesWindow {
-			windows = append(windows, d)
-		}
+	d := s.cfg.ChangesWindow
+	sum, err := report.BuildSummary(ctx, s.cfg.Source, now, now.Add(-d))
+	if err != nil {
+		return report.Summary{}, 0, fmt.Errorf("web: summary: %w", err)
 	}
-	var sum report.Summary
-	for _, d := range windows {
-		var err error
-		sum, err = report.BuildSummary(ctx, s.cfg.Source, now, now.Add(-d))
-		if err != nil {
-			return report.Summary{}, 0, fmt.Errorf("web: summary: %w", err)
-		}
-		if !sum.MoreChanges {
-			return sum, d, nil
-		}
-	}
-	return sum, windows[len(windows)-1], nil
+	return sum, d, nil
 }
 
 func windowText(d time.Duration) string {

@@ -10,21 +10,15 @@ import (
 	"strings"
 	"time"
 
+	"xuexibot/report"
 	"xuexibot/store"
 )
 
-// Source is what the dashboard reads: the registry methods report needs.
-type Source interface {
-	Milestones(ctx context.Context) ([]store.Milestone, error)
-	Counters(ctx context.Context) (store.Counters, error)
-	Orgs(ctx context.Context, q store.Query) ([]store.Org, error)
-	Changes(ctx context.Context, since time.Time, limit int) ([]store.Change, error)
-}
-
 // Config is what New needs.
 type Config struct {
-	// Source is the registry the dashboard reads. Required.
-	Source Source
+	// Source is the registry the dashboard reads (what a report reads).
+	// Required.
+	Source report.Source
 	// Ping checks that the store answers; /readyz calls it. Required.
 	Ping func(ctx context.Context) error
 	// Connected reports whether the DingTalk stream is connected. Nil when
@@ -68,7 +62,7 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, fmt.Errorf("web: http.listen %q: %w", cfg.Listen, err)
 	}
 	if !loopback && cfg.Token == "" {
-		return nil, fmt.Errorf("web: http.listen %q 不是本机回环地址，必须设置 http.token（a token is required off loopback）", cfg.Listen)
+		return nil, fmt.Errorf("web: http.listen %q 不是本机回环地址：看板和监控数据会对外开放，必须设置 http.token。\n(http.token is required when http.listen is not a loopback address.)", cfg.Listen)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"xuexibot/metrics"
+	"xuexibot/report"
 	"xuexibot/store"
 	"xuexibot/store/bolt"
 	"xuexibot/web"
@@ -176,6 +178,16 @@ func TestTokenRequiredOffLoopback(t *testing.T) {
 			t.Errorf("New(listen %q, token): %v", tc.listen, err)
 		}
 	}
+	// The refusal is a complete Chinese sentence; English, for operators,
+	// only on a line of its own.
+	_, err := web.New(web.Config{Source: st, Ping: st.Ping, Listen: "0.0.0.0:8080"})
+	if err == nil {
+		t.Fatal("no token off loopback accepted")
+	}
+	zh, en, _ := strings.Cut(err.Error(), "\n")
+	if !strings.Contains(zh, "必须设置 http.token。") || strings.Contains(zh, "required") || !strings.Contains(en, "required") {
+		t.Errorf("refusal %q: want a Chinese sentence, then English on its own line", err)
+	}
 	if _, err := web.New(web.Config{Source: st, Ping: st.Ping, Listen: "8080"}); err == nil {
 		t.Error("New accepted a listen address without a port")
 	}
@@ -316,6 +328,52 @@ func TestDashboardFollowsTheStore(t *testing.T) {
 	i := strings.Index(page, `id="changes"`)
 	if i < 0 || !strings.Contains(page[i:], "张三") || !strings.Contains(page[i:], "湖南警察学院") {
 		t.Errorf("recent changes do not show the update")
+	}
+}
+
+// A week with more changes than a summary keeps still reads as the week:
+// the newest changes, newest first, with the true count.
+func TestDashboardBusyWeek(t *testing.T) {
+	st := seeded(t)
+	ctx := context.Background()
+	h := newHandler(t, web.Config{Source: st, Ping: st.Ping})
+	orgs, err := st.Orgs(ctx, store.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two imports two days ago change every org twice.
+	for i, nick := range []string{"导入甲", "导入乙"} {
+		for k := range orgs {
+			orgs[k].Branches = 10 * (i + 1)
+		}
+		meta := store.Meta{Actor: store.Actor{ID: "imp", Nick: nick}, Command: "import", At: now.Add(-48*time.Hour + time.Duration(i)*time.Hour)}
+		if err := st.Put(ctx, meta, orgs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := st.Resolve(ctx, "湖南警察学院")
+	if err != nil || res.Org == nil {
+		t.Fatal(err)
+	}
+	meta := store.Meta{Actor: store.Actor{ID: "admin1", Nick: "最新的人"}, Command: "/set", At: now.Add(-time.Hour)}
+	if _, err := st.Update(ctx, res.Org.ID, meta, func(o *store.Org) error { o.Branches = 99; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	all, err := st.Changes(ctx, now.AddDate(0, 0, -7), 0)
+	if err != nil || len(all) <= report.MaxChanges {
+		t.Fatalf("%d changes (%v), want more than a summary keeps", len(all), err)
+	}
+	_, page := get(t, h, "/")
+	i := strings.Index(page, `id="changes"`)
+	if i < 0 {
+		t.Fatal("no changes section")
+	}
+	sec := page[i:]
+	if !strings.Contains(sec, "最近变化（近7天）") || !strings.Contains(sec, fmt.Sprintf("近7天共 %d 条", len(all))) || !strings.Contains(sec, "以下为最近 20 条") {
+		t.Errorf("changes section does not cover the week with its true count:\n%s", sec[:min(len(sec), 600)])
+	}
+	if !strings.Contains(sec, "最新的人") || strings.Contains(sec, "导入甲") || !strings.Contains(sec, "导入乙") {
+		t.Errorf("the list does not hold the newest changes:\n%s", sec[:min(len(sec), 600)])
 	}
 }
 
