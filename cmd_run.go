@@ -68,7 +68,8 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 		Direct: cfg.Reminders.Direct, WorkdaysOnly: cfg.Reminders.WorkdaysOnly, CatchUp: cfg.Reminders.CatchUp,
 		Location: a.loc, Calendar: cal,
 		Registry: a.backend, Claims: a.backend, Outbox: a.backend, Notify: sender.Wake,
-		Logger: log.With("component", "remind"), Metrics: a.metrics,
+		DashboardURL: cfg.HTTP.PublicURL,
+		Logger:       log.With("component", "remind"), Metrics: a.metrics,
 	})
 	if err != nil {
 		return err
