@@ -52,6 +52,12 @@ type Registry interface {
 	History(ctx context.Context, orgID, cursor string, limit int) (changes []Change, next string, err error)
 	// Changes returns every change at or after since, oldest first, at most limit.
 	Changes(ctx context.Context, since time.Time, limit int) ([]Change, error)
+	// Latest returns the newest changes at or after since, newest first, at
+	// most limit (which must be positive), leaving refused attempts out
+	// unless withRefused. It reads from the newest end and stops once it has
+	// limit changes, so its cost follows limit (and any refusals it skips),
+	// not the size of the window: /summary and the weekly report use it.
+	Latest(ctx context.Context, since time.Time, limit int, withRefused bool) ([]Change, error)
 
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
