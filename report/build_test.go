@@ -33,11 +33,18 @@ func seeded(t *testing.T) *bolt.Store {
 	return st
 }
 
-// counting passes reads to the real store and counts the orgs returned,
-// so a test can tell a summary that reads the ends from one that reads all.
+// counting passes reads to the real store and counts the orgs and changes
+// returned, so a test can tell a summary that reads the ends from one that
+// reads all.
 type counting struct {
 	*bolt.Store
-	orgs atomic.Int64
+	orgs, changes atomic.Int64
+}
+
+func (c *counting) Latest(ctx context.Context, since time.Time, limit int, withRefused bool) ([]store.Change, error) {
+	chs, err := c.Store.Latest(ctx, since, limit, withRefused)
+	c.changes.Add(int64(len(chs)))
+	return chs, err
 }
 
 func (c *counting) Orgs(ctx context.Context, q store.Query) ([]store.Org, error) {
@@ -219,7 +226,8 @@ func TestBuildLagging(t *testing.T) {
 }
 
 // Refused attempts must not push real changes out of the summary, and the
-// newest changes are the ones kept when there are more than MaxChanges.
+// newest changes are the ones kept when there are more than MaxChanges,
+// read without reading the whole window.
 func TestBuildSummaryKeepsNewestAcceptedChanges(t *testing.T) {
 	st := seeded(t)
 	ctx := context.Background()
@@ -235,8 +243,8 @@ func TestBuildSummaryKeepsNewestAcceptedChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The seed's record and the /set.
-	if len(s.Changes) != 2 || s.TotalChanges != 2 || s.MoreChanges {
-		t.Fatalf("changes %d total %d more %v, want 2 2 false", len(s.Changes), s.TotalChanges, s.MoreChanges)
+	if len(s.Changes) != 2 || s.MoreChanges {
+		t.Fatalf("changes %d more %v, want 2 false", len(s.Changes), s.MoreChanges)
 	}
 	md := s.Markdown()
 	for _, w := range []string{"湖南警察学院：党员数 0 → 5", "共 2 条，最新的在前"} {
@@ -247,16 +255,35 @@ func TestBuildSummaryKeepsNewestAcceptedChanges(t *testing.T) {
 	if strings.Contains(md, "被拒绝") {
 		t.Errorf("markdown lists refused attempts:\n%s", md)
 	}
-	// Past the cap: the newest are kept, oldest first in Changes, and the
-	// markdown shows the newest first.
-	for i := 1; i <= MaxChanges+10; i++ {
+	// Exactly MaxChanges: all of them, and the count is still exact.
+	for i := 1; i <= MaxChanges-2; i++ {
 		set(t, st, "湖南警察学院", func(o *store.Org) { o.Members = 5 + i })
 	}
 	if s, err = BuildSummary(ctx, st, testNow, since); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Changes) != MaxChanges || !s.MoreChanges || s.TotalChanges != MaxChanges+12 {
-		t.Fatalf("changes %d total %d more %v", len(s.Changes), s.TotalChanges, s.MoreChanges)
+	if len(s.Changes) != MaxChanges || s.MoreChanges {
+		t.Fatalf("at the cap: changes %d more %v, want %d false", len(s.Changes), s.MoreChanges, MaxChanges)
+	}
+	if md = s.Markdown(); !strings.Contains(md, fmt.Sprintf("共 %d 条，以下为最新的 %d 条，最新的在前", MaxChanges, ShownChanges)) {
+		t.Errorf("markdown at the cap:\n%s", md)
+	}
+	// Past the cap: the newest are kept, oldest first in Changes, the count
+	// says only that there are more, and the markdown shows the newest first.
+	for i := MaxChanges - 1; i <= MaxChanges+10; i++ {
+		set(t, st, "湖南警察学院", func(o *store.Org) { o.Members = 5 + i })
+	}
+	src := &counting{Store: st}
+	if s, err = BuildSummary(ctx, src, testNow, since); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Changes) != MaxChanges || !s.MoreChanges {
+		t.Fatalf("changes %d more %v", len(s.Changes), s.MoreChanges)
+	}
+	// The window holds 212 accepted changes and 205 refusals; the summary
+	// reads one change more than it keeps.
+	if n := src.changes.Load(); n != MaxChanges+1 {
+		t.Errorf("summary read %d changes, want %d", n, MaxChanges+1)
 	}
 	last := s.Changes[len(s.Changes)-1].Fields[0]
 	if last.After != fmt.Sprint(5+MaxChanges+10) {
@@ -266,10 +293,13 @@ func TestBuildSummaryKeepsNewestAcceptedChanges(t *testing.T) {
 		t.Errorf("oldest kept change is %+v, want the 11th /set", first)
 	}
 	md = s.Markdown()
-	want := fmt.Sprintf("共 %d 条，以下为最新的 %d 条，最新的在前：\n\n- 2019-03-08 10:00 测试（t） 湖南警察学院：党员数 %d → %d\n",
-		MaxChanges+12, ShownChanges, 5+MaxChanges+9, 5+MaxChanges+10)
+	want := fmt.Sprintf("超过 %d 条，以下为最新的 %d 条，最新的在前：\n\n- 2019-03-08 10:00 测试（t） 湖南警察学院：党员数 %d → %d\n",
+		MaxChanges, ShownChanges, 5+MaxChanges+9, 5+MaxChanges+10)
 	if !strings.Contains(md, want) {
 		t.Errorf("markdown lacks %q:\n%s", want, md)
+	}
+	if strings.Contains(md, "共 ") {
+		t.Errorf("markdown claims an exact count past the cap:\n%s", md)
 	}
 	if n := strings.Count(md, "\n- 2019-"); n != ShownChanges {
 		t.Errorf("markdown shows %d changes, want %d", n, ShownChanges)

@@ -6,6 +6,9 @@
 //
 // A summary reads the backend's Counters and the two ends of the rank
 // index, never every org, so it costs the same for 124 schools or 3000.
+// Its changes are the newest MaxChanges+1 accepted ones (store Latest),
+// never the whole window, so a big import does not slow it down; past
+// the cap it says 超过 200 条 rather than counting them all.
 // A lagging list reads the pending indexes, which hold only the schools
 // that have not finished.
 //

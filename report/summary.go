@@ -32,11 +32,19 @@ type Summary struct {
 	// newest MaxChanges of them, oldest first.
 	Changes []store.Change
 	// MoreChanges is set when there were more than MaxChanges, so older
-	// ones are left out of Changes.
+	// ones are left out of Changes. How many more is not known: counting
+	// them would mean reading the whole window. Without MoreChanges,
+	// len(Changes) is the exact count of the window.
 	MoreChanges bool
-	// TotalChanges counts every accepted change since Since, including
-	// those left out of Changes.
-	TotalChanges int
+}
+
+// ChangeCount says how many changes the window holds, as far as it is
+// known: 共 12 条, or 超过 200 条 when MoreChanges.
+func (s Summary) ChangeCount() string {
+	if s.MoreChanges {
+		return "超过 " + strconv.Itoa(MaxChanges) + " 条"
+	}
+	return "共 " + strconv.Itoa(len(s.Changes)) + " 条"
 }
 
 // MilestoneProgress is one milestone's completion.
@@ -146,24 +154,18 @@ func BuildSummary(ctx context.Context, src Source, now, since time.Time) (Summar
 		return Summary{}, err
 	}
 	if !since.IsZero() {
-		// Every change of the window: the store returns the oldest first and
-		// counts refused attempts, so a limit would keep old changes and let
-		// a burst of refusals push real ones out.
-		chs, err := src.Changes(ctx, since, 0)
+		// One more than is kept tells whether older ones are left out;
+		// refused attempts are skipped by the store, so a burst of them
+		// cannot push real changes out.
+		chs, err := src.Latest(ctx, since, MaxChanges+1, false)
 		if err != nil {
 			return Summary{}, fmt.Errorf("report: summary: changes: %w", err)
 		}
-		var kept []store.Change
-		for _, ch := range chs {
-			if !ch.Refused && len(ch.Fields) > 0 {
-				kept = append(kept, ch)
-			}
+		if len(chs) > MaxChanges {
+			chs, s.MoreChanges = chs[:MaxChanges], true
 		}
-		s.TotalChanges = len(kept)
-		if len(kept) > MaxChanges {
-			kept, s.MoreChanges = kept[len(kept)-MaxChanges:], true
-		}
-		s.Changes = kept
+		slices.Reverse(chs) // the store gives the newest first
+		s.Changes = chs
 	}
 	return s, nil
 }
@@ -256,15 +258,14 @@ func (s Summary) Markdown() string {
 
 	if !s.Since.IsZero() {
 		fmt.Fprintf(&b, "#### 五、%s以来的变化\n\n", s.Since.In(loc).Format("1月2日 15:04"))
-		total := max(s.TotalChanges, len(s.Changes))
 		shown := s.Changes[len(s.Changes)-min(len(s.Changes), ShownChanges):]
 		switch {
-		case total == 0:
+		case len(s.Changes) == 0:
 			b.WriteString("无变化。\n")
-		case len(shown) < total:
-			fmt.Fprintf(&b, "共 %d 条，以下为最新的 %d 条，最新的在前：\n\n", total, len(shown))
+		case len(shown) < len(s.Changes):
+			fmt.Fprintf(&b, "%s，以下为最新的 %d 条，最新的在前：\n\n", s.ChangeCount(), len(shown))
 		default:
-			fmt.Fprintf(&b, "共 %d 条，最新的在前：\n\n", total)
+			fmt.Fprintf(&b, "%s，最新的在前：\n\n", s.ChangeCount())
 		}
 		for i := len(shown) - 1; i >= 0; i-- {
 			b.WriteString("- " + ChangeLine(shown[i]) + "\n")
