@@ -393,7 +393,7 @@ func TestHistoryTrail(t *testing.T) {
 	e := newEnv(t)
 	long := "/set 湖南警察学院 管理员=" + strings.Repeat("很", 80)
 	e.run([]tcase{
-		{"empty trail", notAdmin, "/history", []string{"近 30 天的全部变更记录（第 1/1 页，最新的在前）", "共 1 条，其中被拒绝的操作 0 条", "1. ", "初始数据"}, nil, "history/ok"},
+		{"empty trail", notAdmin, "/history", []string{"近 30 天的全部变更记录（第 1 页，最新的在前）", "本页 1 条，其中被拒绝的操作 0 条", "1. ", "初始数据", "已是近 30 天最早的记录"}, []string{"共 ", "更早的记录："}, "history/ok"},
 		{"refused deadline", notAdmin, "/deadline 认证 2019-03-20", []string{"只有管理员"}, nil, "deadline/denied"},
 		{"move", admin, "/deadline 认证 2019-03-15", []string{"改为 **3月15日 24:00**"}, nil, "deadline/ok"},
 		{"refused remind", notAdmin, "/remind 催办", []string{"只有管理员"}, nil, "remind/denied"},
@@ -403,7 +403,7 @@ func TestHistoryTrail(t *testing.T) {
 	})
 	got := e.say(notAdmin, "/history")
 	check(t, "trail", got, []string{
-		"共 7 条，其中被拒绝的操作 5 条",
+		"本页 7 条，其中被拒绝的操作 5 条",
 		"1. 2019-03-08 10:00 王管理（admin1） 被拒绝 湖南警察学院：/set 湖南警察学院 管理员=很很",
 		"…（学习管理员姓名",
 		"2. 2019-03-08 10:00 王管理（admin1） 被拒绝：/deadline 毕业 2019-03-15（没有工作节点“毕业”",
@@ -418,11 +418,21 @@ func TestHistoryTrail(t *testing.T) {
 		e.say(notAdmin, "/undo 湖南大学 认证")
 	}
 	e.run([]tcase{
-		{"page 1", notAdmin, "/history 全部", []string{"第 1/2 页", "10. ", "更早的记录：发送 /history 全部 2"}, []string{"11. "}, "history/ok"},
-		{"page 2", notAdmin, "/记录 全部 2", []string{"第 2/2 页", "11. ", "13. ", "初始数据"}, []string{"10. ", "更早的记录"}, "history/ok"},
-		{"page alone", notAdmin, "/history 2", []string{"第 2/2 页"}, nil, "history/ok"},
+		{"page 1", notAdmin, "/history 全部", []string{"（第 1 页，", "本页 10 条", "10. ", "更早的记录：发送 /history 全部 2"}, []string{"11. ", "最早的记录"}, "history/ok"},
+		{"page 2", notAdmin, "/记录 全部 2", []string{"（第 2 页，", "本页 3 条", "11. ", "13. ", "初始数据", "已是近 30 天最早的记录"}, []string{"10. ", "更早的记录："}, "history/ok"},
+		{"page alone", notAdmin, "/history 2", []string{"（第 2 页，"}, nil, "history/ok"},
 		{"too far", notAdmin, "/history 全部 3", []string{"只有 2 页"}, nil, "history/user_error"},
+		{"far too far", notAdmin, "/history 全部 101", []string{"页码“101”无效：应为 1 到 100 之间的整数"}, nil, "history/user_error"},
 		{"bad page", notAdmin, "/history 全部 0", []string{"页码“0”无效"}, nil, "history/user_error"},
+	})
+	// Exactly two full pages: the second knows it is the last, a third is
+	// refused with the exact count.
+	for i := 0; i < 7; i++ {
+		e.say(notAdmin, "/undo 湖南大学 认证")
+	}
+	e.run([]tcase{
+		{"full page 2", notAdmin, "/history 全部 2", []string{"本页 10 条", "11. ", "20. ", "初始数据", "已是近 30 天最早的记录"}, []string{"21. ", "更早的记录："}, "history/ok"},
+		{"full too far", notAdmin, "/history 全部 3", []string{"只有 2 页"}, nil, "history/user_error"},
 	})
 }
 

@@ -91,36 +91,51 @@ func (r *Router) history(ctx context.Context, req *Request) (bot.Reply, error) {
 
 // trail is the general audit trail: every change of the last TrailWindow,
 // refused attempts and changes about no school (deadlines) included, so
-// what no school's history holds can be seen somewhere.
+// what no school's history holds can be seen somewhere. It reads only the
+// newest changes up to the page asked for, plus one to know whether an
+// older page exists, so its cost follows the page, not the window; the
+// total is therefore not known and not claimed.
 func (r *Router) trail(ctx context.Context, req *Request, page int) (bot.Reply, error) {
-	chs, err := r.reg.Changes(ctx, req.Now.Add(-TrailWindow), 0)
+	if page > maxHistoryPage {
+		return bot.Reply{}, userErr("页码“%d”无效：应为 1 到 %d 之间的整数。", page, maxHistoryPage)
+	}
+	chs, err := r.reg.Latest(ctx, req.Now.Add(-TrailWindow), page*HistoryPage+1, true)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	slices.Reverse(chs) // the store gives the oldest first
-	pages := max(1, (len(chs)+HistoryPage-1)/HistoryPage)
-	if page > pages {
-		return bot.Reply{}, userErr("近 30 天的变更记录只有 %d 页。", pages)
+	from := (page - 1) * HistoryPage
+	if page > 1 && len(chs) <= from {
+		// Short of the page, the store gave everything: the count is exact.
+		if len(chs) == 0 {
+			return bot.Reply{}, userErr("近 30 天暂无变更记录。")
+		}
+		return bot.Reply{}, userErr("近 30 天的变更记录只有 %d 页。", (len(chs)+HistoryPage-1)/HistoryPage)
 	}
+	shown := chs[from:min(len(chs), from+HistoryPage)]
+	more := len(chs) > from+HistoryPage
 	refused := 0
-	for _, ch := range chs {
+	for _, ch := range shown {
 		if ch.Refused {
 			refused++
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "**近 30 天的全部变更记录（第 %d/%d 页，最新的在前）**\n\n", page, pages)
-	if len(chs) == 0 {
+	fmt.Fprintf(&b, "**近 30 天的全部变更记录（第 %d 页，最新的在前）**\n\n", page)
+	if len(shown) == 0 {
 		b.WriteString("暂无记录。\n")
 	} else {
-		fmt.Fprintf(&b, "共 %d 条，其中被拒绝的操作 %d 条。\n\n", len(chs), refused)
+		fmt.Fprintf(&b, "本页 %d 条，其中被拒绝的操作 %d 条。\n\n", len(shown), refused)
 	}
-	from := (page - 1) * HistoryPage
-	for i, ch := range chs[from:min(len(chs), from+HistoryPage)] {
+	for i, ch := range shown {
 		fmt.Fprintf(&b, "%d. %s\n", from+i+1, report.ChangeLine(ch))
 	}
-	if page < pages {
+	switch {
+	case more && page < maxHistoryPage:
 		fmt.Fprintf(&b, "\n更早的记录：发送 /history 全部 %d\n", page+1)
+	case more:
+		fmt.Fprintf(&b, "\n更早的记录不再分页显示，请按学校查看：/history 学校名称\n")
+	case len(shown) > 0:
+		b.WriteString("\n已是近 30 天最早的记录。\n")
 	}
 	return bot.Reply{Title: "全部变更记录", Markdown: strings.TrimRight(b.String(), "\n")}, nil
 }

@@ -20,7 +20,7 @@ type Registry interface {
 	SetMilestone(ctx context.Context, m store.Meta, ms store.Milestone) error
 	Refuse(ctx context.Context, c store.Change) error
 	History(ctx context.Context, orgID, cursor string, limit int) ([]store.Change, string, error)
-	Changes(ctx context.Context, since time.Time, limit int) ([]store.Change, error)
+	Latest(ctx context.Context, since time.Time, limit int, withRefused bool) ([]store.Change, error)
 }
 
 // storeError is a registry failure that is not about what the person typed:
@@ -110,8 +110,11 @@ func (t timed) History(ctx context.Context, orgID, cursor string, limit int) (ch
 	return
 }
 
-func (t timed) Changes(ctx context.Context, since time.Time, limit int) (chs []store.Change, err error) {
-	err = t.call(ctx, "changes", func(ctx context.Context) (err error) { chs, err = t.r.Changes(ctx, since, limit); return })
+func (t timed) Latest(ctx context.Context, since time.Time, limit int, withRefused bool) (chs []store.Change, err error) {
+	err = t.call(ctx, "latest", func(ctx context.Context) (err error) {
+		chs, err = t.r.Latest(ctx, since, limit, withRefused)
+		return
+	})
 	return
 }
 
