@@ -62,10 +62,14 @@ type page struct {
 	LagTotal   int
 	LagTitle   string
 
-	Window      string // 近7天
-	Changes     []string
-	ChangeCount int // every accepted change of the window, also those not listed
-	LastChange  string
+	Window  string // 近7天
+	Changes []string
+	// ChangeCount is how many changes the window holds as far as the
+	// summary knows: 共 12 条, or 超过 200 条 past report.MaxChanges.
+	ChangeCount string
+	// ChangesCut is set when the window holds more than Changes lists.
+	ChangesCut bool
+	LastChange string
 }
 
 type milestoneView struct {
@@ -138,7 +142,7 @@ func (s *server) build(ctx context.Context, now time.Time) (page, error) {
 		LagTotal:    lag.Total,
 		LagTitle:    lag.Heading(),
 		Window:      windowText(window),
-		ChangeCount: max(sum.TotalChanges, len(sum.Changes)),
+		ChangeCount: sum.ChangeCount(),
 	}
 	for _, m := range sum.Milestones {
 		p.Milestones = append(p.Milestones, milestoneView{MilestoneProgress: m, Due: report.FormatDue(m.Milestone.Due, now)})
@@ -163,12 +167,13 @@ func (s *server) build(ctx context.Context, now time.Time) (page, error) {
 	for _, ch := range chs[:min(len(chs), report.ShownChanges)] {
 		p.Changes = append(p.Changes, report.ChangeLine(ch))
 	}
+	p.ChangesCut = sum.MoreChanges || len(p.Changes) < len(chs)
 	return p, nil
 }
 
 // summary builds the summary with the changes of the configured window;
-// report keeps the newest of them when the window holds more than it
-// lists.
+// report reads only the newest of them, so a busy week costs what a quiet
+// one does.
 func (s *server) summary(ctx context.Context, now time.Time) (report.Summary, time.Duration, error) {
 	d := s.cfg.ChangesWindow
 	sum, err := report.BuildSummary(ctx, s.cfg.Source, now, now.Add(-d))
