@@ -148,3 +148,49 @@ func (s *Store) Changes(ctx context.Context, since time.Time, limit int) ([]stor
 	}
 	return out, nil
 }
+
+// refusedJSON marks a refusal in a stored Change (the field is omitempty).
+const refusedJSON = `"refused":true`
+
+// Latest returns the newest changes recorded at or after since, newest
+// first, at most limit, without refusals unless withRefused. It walks the
+// log backwards from its end and stops at since or once it has limit
+// changes, so it reads limit changes plus the refusals it skips, however
+// long the window. A limit that is not positive is a programming error:
+// it returns a *store.Error of code store.EInvalid rather than guess.
+func (s *Store) Latest(ctx context.Context, since time.Time, limit int, withRefused bool) ([]store.Change, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("bolt: latest since %v: %w", since, store.Errorf(store.EInvalid, "最近变更的条数须为正数（收到 %d）。", limit))
+	}
+	// The log is keyed by record time, as Changes selects; before 1970
+	// nothing is left out, just as Changes starts at the first key then.
+	var floor []byte
+	if since.UnixNano() > 0 {
+		floor = be64(uint64(since.UnixNano()))
+	}
+	var out []store.Change
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bChanges).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+			if floor != nil && bytes.Compare(k[:min(len(k), 8)], floor) < 0 {
+				break
+			}
+			// A refusal skipped is not decoded. The key can only be the
+			// Change's own: no nested type has a field "refused", and a
+			// quote inside a string value is always escaped.
+			if !withRefused && bytes.Contains(v, []byte(refusedJSON)) {
+				continue
+			}
+			var ch store.Change
+			if err := json.Unmarshal(v, &ch); err != nil {
+				return fmt.Errorf("decode change %x: %w", k, err)
+			}
+			out = append(out, ch)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bolt: latest since %v: %w", since, err)
+	}
+	return out, nil
+}

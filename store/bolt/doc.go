@@ -25,7 +25,9 @@
 // earlier ones; History's cursor is the id of the last change returned.
 // Changes(since) selects by the time a change was recorded (the store's
 // clock, never running backwards within one file), which is its At unless
-// the Meta gave another time.
+// the Meta gave another time. Latest(since) selects the same way, walking
+// the log backwards from its last key, so it reads the changes it returns
+// and the refusals it skips, whatever the window's length.
 //
 // # Names
 //

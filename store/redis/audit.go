@@ -144,6 +144,60 @@ func (s *Store) Changes(ctx context.Context, since time.Time, limit int) ([]stor
 	}
 }
 
+// refusedJSON marks a refusal in an entry's Change (the field is omitempty).
+const refusedJSON = `"refused":true`
+
+// Latest returns the newest changes at or after since, newest first, at
+// most limit, without refusals unless withRefused. It reads the stream
+// backwards with XREVRANGE from its end down to since, in batches of twice
+// limit (at least 64), so one round trip answers unless more refusals than
+// that must be skipped; each further batch starts below the last entry
+// read. A limit that is not positive is a programming error: it returns a
+// *store.Error of code store.EInvalid rather than guess.
+func (s *Store) Latest(ctx context.Context, since time.Time, limit int, withRefused bool) ([]store.Change, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("redis: latest: %w", store.Errorf(store.EInvalid, "最近变更的条数须为正数（收到 %d）。", limit))
+	}
+	floor := "-"
+	if !since.IsZero() && since.UnixMilli() > 0 {
+		floor = strconv.FormatInt(since.UnixMilli(), 10)
+	}
+	batch := int64(max(2*limit, 64))
+	top := "+"
+	var out []store.Change
+	for {
+		msgs, err := s.c.XRevRangeN(ctx, s.k.audit(), top, floor, batch).Result()
+		if err != nil {
+			return nil, s.fail("latest", err)
+		}
+		for _, m := range msgs {
+			// A refusal skipped is not decoded. The key can only be the
+			// Change's own: no nested type has a field "refused", and a
+			// quote inside a string value is always escaped.
+			if raw, _ := m.Values["c"].(string); !withRefused && strings.Contains(raw, refusedJSON) {
+				continue
+			}
+			c, err := decodeChange(m)
+			if err != nil {
+				return nil, fmt.Errorf("redis: latest: %w", err)
+			}
+			// As in Changes: an entry's id may lie above its time (it was
+			// recorded after a newer one), and its time decides.
+			if c.At.Before(since) {
+				continue
+			}
+			out = append(out, c)
+			if len(out) == limit {
+				return out, nil
+			}
+		}
+		if int64(len(msgs)) < batch {
+			return out, nil
+		}
+		top = "(" + msgs[len(msgs)-1].ID
+	}
+}
+
 func decodeChange(m redis.XMessage) (store.Change, error) {
 	raw, _ := m.Values["c"].(string)
 	var c store.Change

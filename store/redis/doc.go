@@ -12,7 +12,7 @@
 //	{p}:counters        HASH    store.Counters, moved by HINCRBY on every write
 //	{p}:ix:<index>      ZSET    store.Indexes, member id, score from Indexes
 //	{p}:milestones      HASH    id -> milestone JSON
-//	{p}:audit           STREAM  every change, for Changes
+//	{p}:audit           STREAM  every change, for Changes and Latest
 //	{p}:audit:<id>      STREAM  one org's changes (same entry ids), for History
 //	{p}:claim:<key>     STRING  Claims, SET NX PX
 //	{p}:out:msg         HASH    outbox: id -> OutMsg JSON
@@ -40,7 +40,10 @@
 // times, so many writers on one org all succeed. The audit append is a
 // small Lua script inside the same MULTI: it gives the entry one id in both
 // streams, at least the change's time in milliseconds and above the last id,
-// so Changes(since) can start its XRANGE at since.
+// so Changes(since) can start its XRANGE at since, and Latest(since) its
+// XREVRANGE at the end, reading down towards since in batches of twice its
+// limit until it has limit changes (one round trip unless a run of
+// refusals has to be skipped).
 //
 // Seed writes in pipelined MULTI/EXEC chunks under a SET NX lock, so two
 // replicas starting together seed once. The {p}:ix:all index and the

@@ -22,6 +22,9 @@ var BenchSizes = []int{124, 100000}
 //   - fragment: Resolve of a fragment (警察学院)
 //   - markdone: Update toggling a milestone, with its audit record
 //   - summary: Counters plus the top and bottom 10 of IndexRank
+//   - latest: Latest(a week ago, 20, without refusals), the changes of
+//     /summary and the weekly report, over a log whose newest end holds
+//     as many refusals as changes
 //   - audit: Refuse, an audit append alone
 func Bench(b *testing.B, open func(b *testing.B, n int) store.Backend) {
 	for _, n := range BenchSizes {
@@ -84,6 +87,29 @@ func Bench(b *testing.B, open func(b *testing.B, n int) store.Backend) {
 						if err != nil || len(top) != min(10, len(orgs)) {
 							b.Fatalf("Orgs(rank) = %d, %v", len(top), err)
 						}
+					}
+				}
+			})
+			b.Run("latest", func(b *testing.B) {
+				// Setup, not timed: the newest 40 records alternate a
+				// change and a refusal, so Latest skips 20 refusals.
+				for i := range 20 {
+					o := orgs[i%len(orgs)]
+					if _, err := be.Update(ctx, o.ID, store.Meta{Actor: tester, Command: "/set " + o.Name}, func(o *store.Org) error {
+						o.Members++
+						return nil
+					}); err != nil {
+						b.Fatal(err)
+					}
+					if err := be.Refuse(ctx, store.Change{Actor: tester, Command: "/set " + o.Name, OrgID: o.ID, Reason: "不是管理员"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				since := time.Now().Add(-7 * 24 * time.Hour)
+				for b.Loop() {
+					got, err := be.Latest(ctx, since, 20, false)
+					if err != nil || len(got) != 20 || got[0].Refused {
+						b.Fatalf("Latest = %d changes, %v", len(got), err)
 					}
 				}
 			})

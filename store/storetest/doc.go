@@ -12,7 +12,8 @@
 // (a failing or no-op fn writes nothing; a change writes the org, its
 // aggregates, its indexes and one audit record together), 16 concurrent
 // writers on one university losing nothing, Put's all-or-nothing validation,
-// milestones, refusals, the audit trail and its pagination, claims with a
+// milestones, refusals, the audit trail and its pagination, the newest
+// changes of a window (Latest) with refusals left out or kept, claims with a
 // TTL, the outbox, and, after many mixed writes, that the kept Counters and
 // indexes equal what store.Recount and store.Indexes compute from scratch.
 //
@@ -24,6 +25,9 @@
 //     Changes are ordered and selected by when they were recorded, so their
 //     ids increase in that order.
 //   - A Change's At is the Meta's At when one is given, else the backend's clock.
+//   - Latest(since, limit, withRefused) is Changes(since, 0) reversed, without
+//     refusals unless withRefused, cut to limit; a limit that is not positive
+//     is an error with Code store.EInvalid, and returns no changes.
 //   - Within one score an index orders by id; Desc reverses the whole order.
 //     Count of an unknown index is 0; an Offset past the end gives no orgs.
 //   - History of an unknown org is empty, not an error.

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"Refuse", testRefuse},
 		{"History", testHistory},
 		{"Changes", testChanges},
+		{"Latest", testLatest},
 		{"Claims", testClaims},
 		{"ClaimTTL", testClaimTTL},
 		{"Outbox", testOutbox},
@@ -927,6 +928,163 @@ func testChanges(t *testing.T, open Open) {
 	}
 	if got, err := b.Changes(ctx, time.Now().Add(24*time.Hour), 0); err != nil || len(got) != 0 {
 		t.Errorf("Changes(tomorrow) = %+v, %v; want none", got, err)
+	}
+}
+
+// latestSkipped is how many refusals testLatest records after its last
+// change: more than a backend that reads in batches of 64 takes at once,
+// so Latest without refusals must read past a whole batch of them.
+const latestSkipped = 70
+
+func testLatest(t *testing.T, open Open) {
+	b, s := seeded(t, open)
+	targets := []store.Org{byName(t, s, oldName), byName(t, s, police)}
+	// Before the window: changes and refusals Latest(since) must leave out.
+	for i := range 6 {
+		o := targets[i%2]
+		if i%3 == 2 {
+			if err := b.Refuse(ctx, store.Change{Actor: tester, Command: fmt.Sprintf("/old refused %d", i), OrgID: o.ID, Reason: "不是管理员"}); err != nil {
+				t.Fatalf("Refuse: %v", err)
+			}
+			continue
+		}
+		if _, err := b.Update(ctx, o.ID, store.Meta{Actor: tester, Command: fmt.Sprintf("/old %d", i)}, func(o *store.Org) error {
+			o.Members = 500 + i
+			return nil
+		}); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+	}
+	// The suite cannot set a backend's clock; a pause puts the window's
+	// changes after the ones above even at a millisecond resolution.
+	time.Sleep(5 * time.Millisecond)
+	// In the window, newest last: changes with refusals interleaved (some
+	// about no org), then a run of refusals at the newest end.
+	var window []string // commands, oldest first
+	refused := map[string]bool{}
+	for i := range 40 {
+		o := targets[i%2]
+		cmd := fmt.Sprintf("/set %d", i)
+		if i == 0 {
+			// A change whose text quotes a refusal's JSON is no refusal.
+			cmd = `/set 0 "refused":true`
+		}
+		switch {
+		case i%3 == 2:
+			cmd = fmt.Sprintf("/refused %d", i)
+			c := store.Change{Actor: tester, Command: cmd, OrgID: o.ID, At: time.Now(), Reason: "不是管理员"}
+			if i%2 == 0 {
+				c.OrgID = ""
+			}
+			if err := b.Refuse(ctx, c); err != nil {
+				t.Fatalf("Refuse: %v", err)
+			}
+			refused[cmd] = true
+		default:
+			if _, err := b.Update(ctx, o.ID, store.Meta{Actor: tester, Command: cmd, At: time.Now()}, func(o *store.Org) error {
+				o.Members = 1000 + i
+				return nil
+			}); err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+		}
+		window = append(window, cmd)
+	}
+	for i := range latestSkipped {
+		cmd := fmt.Sprintf("/late refused %d", i)
+		if err := b.Refuse(ctx, store.Change{Actor: tester, Command: cmd, OrgID: targets[0].ID, Reason: "不是管理员"}); err != nil {
+			t.Fatalf("Refuse: %v", err)
+		}
+		window = append(window, cmd)
+		refused[cmd] = true
+	}
+	// The window starts at the first change in it, inclusively.
+	everything, err := b.Changes(ctx, time.Time{}, 0)
+	if err != nil {
+		t.Fatalf("Changes: %v", err)
+	}
+	idx := slices.IndexFunc(everything, func(c store.Change) bool { return c.Command == window[0] })
+	if idx < 0 {
+		t.Fatalf("Changes holds no %s", window[0])
+	}
+	since := everything[idx].At
+
+	// want is what Latest should return: the window newest first, per the
+	// test's own record, and per Changes reversed.
+	want := func(withRefused bool) []string {
+		var out []string
+		for _, cmd := range slices.Backward(window) {
+			if withRefused || !refused[cmd] {
+				out = append(out, cmd)
+			}
+		}
+		return out
+	}
+	fromChanges := func(since time.Time, withRefused bool) []store.Change {
+		all, err := b.Changes(ctx, since, 0)
+		if err != nil {
+			t.Fatalf("Changes: %v", err)
+		}
+		var out []store.Change
+		for _, c := range slices.Backward(all) {
+			if withRefused || !c.Refused {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	commands := func(cs []store.Change) []string {
+		out := make([]string, len(cs))
+		for i, c := range cs {
+			out[i] = c.Command
+		}
+		return out
+	}
+	for _, withRefused := range []bool{false, true} {
+		full := want(withRefused)
+		if got := commands(fromChanges(since, withRefused)); !slices.Equal(got, full) {
+			t.Fatalf("Changes(since) reversed, refused %v = %v; want %v", withRefused, head(got), head(full))
+		}
+		for _, limit := range []int{1, 2, 5, 26, 27, 64, 65, 110, 111, 1000} {
+			got, err := b.Latest(ctx, since, limit, withRefused)
+			if err != nil {
+				t.Errorf("Latest(since, %d, %v): %v", limit, withRefused, err)
+				continue
+			}
+			wantN := full[:min(limit, len(full))]
+			if cmds := commands(got); !slices.Equal(cmds, wantN) {
+				t.Errorf("Latest(since, %d, %v) = %d changes %v; want %d, newest first: %v", limit, withRefused, len(got), head(cmds), len(wantN), head(wantN))
+				continue
+			}
+			for i, c := range got {
+				if c.At.Before(since) || c.ID == "" || (c.Refused && !withRefused) {
+					t.Errorf("Latest(since, %d, %v)[%d] = %+v; want an id, no earlier than %v, refused only if asked", limit, withRefused, i, c, since)
+				}
+				if i > 0 && c.ID >= got[i-1].ID {
+					t.Errorf("Latest(since, %d, %v) ids %s then %s; want decreasing", limit, withRefused, got[i-1].ID, c.ID)
+				}
+			}
+		}
+	}
+	// Without a lower bound Latest reaches back past the window and the
+	// seed's changes, agreeing with Changes throughout.
+	for _, withRefused := range []bool{false, true} {
+		wantAll := fromChanges(time.Time{}, withRefused)
+		got, err := b.Latest(ctx, time.Time{}, len(everything)+10, withRefused)
+		if err != nil || !slices.EqualFunc(got, wantAll, func(a, b store.Change) bool { return a.ID == b.ID && a.Command == b.Command }) {
+			t.Errorf("Latest(ever, all, %v) = %d changes %v, %v; want %d: %v", withRefused, len(got), head(commands(got)), err, len(wantAll), head(commands(wantAll)))
+		}
+		if !slices.ContainsFunc(got, func(c store.Change) bool { return c.Command == "/old 0" }) {
+			t.Errorf("Latest(ever, all, %v) lacks /old 0 from before the window", withRefused)
+		}
+	}
+	if got, err := b.Latest(ctx, time.Now().Add(24*time.Hour), 10, true); err != nil || len(got) != 0 {
+		t.Errorf("Latest(tomorrow) = %+v, %v; want none", got, err)
+	}
+	for _, limit := range []int{0, -1} {
+		if got, err := b.Latest(ctx, since, limit, true); store.ErrorCode(err) != store.EInvalid || got != nil {
+			t.Errorf("Latest(limit %d) = %d changes, %v; want a store.EInvalid error", limit, len(got), err)
+		}
 	}
 }
 
