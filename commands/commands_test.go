@@ -183,6 +183,24 @@ func TestDeadline(t *testing.T) {
 	}
 }
 
+// 23:59 and 24:00 are the same end of the day: moving a deadline between
+// them is no change, so the bot must not claim one the store never records.
+func TestDeadlineEndOfDay(t *testing.T) {
+	e := newEnv(t)
+	e.run([]tcase{
+		{"end of day", admin, "/deadline certify 2019-03-17", []string{"改为 **3月17日 24:00**"}, nil, "deadline/ok"},
+		{"23:59", admin, "/deadline certify 2019-03-17 23:59", []string{"没有改动"}, []string{"改为"}, "deadline/ok"},
+		{"24:00", admin, "/deadline certify 2019-03-17 24:00", []string{"没有改动"}, []string{"改为"}, "deadline/ok"},
+	})
+	ms, err := e.st.Milestones(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2019, 3, 17, 23, 59, 59, 0, store.Shanghai()); !ms[1].Due.Equal(want) {
+		t.Errorf("certify due %v, want %v", ms[1].Due, want)
+	}
+}
+
 func TestHistoryPages(t *testing.T) {
 	e := newEnv(t)
 	for i := 1; i <= 12; i++ {

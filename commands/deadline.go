@@ -61,7 +61,10 @@ func (r *Router) deadline(ctx context.Context, req *Request) (bot.Reply, error) 
 		return bot.Reply{}, err
 	}
 	old := m.Due
-	if due.Equal(old) {
+	// Compare as people read deadlines (23:59 and 24:00 are the same end of
+	// the day), as the store's audit does: a difference nobody can see is
+	// no change, and the store would not record it either.
+	if due.Equal(old) || report.FormatDue(due, req.Now) == report.FormatDue(old, req.Now) {
 		return bot.Reply{Markdown: fmt.Sprintf("「%s」的截止时间已是 %s，没有改动。", m.Title, report.FormatDue(old, req.Now))}, nil
 	}
 	m.Due = due
@@ -104,7 +107,7 @@ func parseDue(date, clock string, loc *time.Location) (time.Time, error) {
 		if h > 24 || mi > 59 || s > 59 || (h == 24 && (mi > 0 || s > 0)) {
 			return time.Time{}, userErr("时间“%s”不存在。", clock)
 		}
-		if h == 24 { // 24:00 is how notices say "by the end of the day"
+		if h == 24 || (h == 23 && mi == 59) { // 24:00 is how notices say "by the end of the day"
 			h, mi, s = 23, 59, 59
 		}
 	}
