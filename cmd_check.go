@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"time"
 
 	"xuexibot/config"
@@ -37,8 +36,9 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 			problems = append(problems, fmt.Errorf("%s: %w", key, err))
 		}
 	}
-	// Try Redis only with a URL that parses: a bad one is reported above.
-	if _, perr := url.Parse(cfg.Store.RedisURL); cfg.Store.RedisURL != "" && perr == nil {
+	// Try Redis only with a URL that passed the checks: a bad one is
+	// reported above, and dialling it would only say so again.
+	if cfg.Store.RedisURL != "" && cfg.Store.CheckRedisURL() == nil {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		s, err := redis.Open(ctx, cfg.Store.RedisURL, redis.WithPrefix(cfg.Store.Prefix))
 		cancel()

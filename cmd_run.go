@@ -18,7 +18,8 @@ import (
 )
 
 // shutdownGrace bounds how long SIGTERM waits for in-flight replies and the
-// outbox; systemd's default stop timeout is 90 s.
+// outbox flush; a post already under way may add its own lease-bounded time.
+// systemd's default stop timeout is 90 s.
 const shutdownGrace = 20 * time.Second
 
 // runBot: xuexibot run -config FILE. It serves the work group until ctx is
@@ -127,6 +128,13 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	streamErr := stream.Run(ctx) // returns when ctx ends
 
 	log.Info("stopping: finishing in-flight replies and the outbox")
+	if srv != nil { // first, on its own clock: the flush below may use all of grace
+		hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if err := srv.Shutdown(hctx); err != nil {
+			log.Warn("http server did not stop in time", "err", err)
+		}
+		hcancel()
+	}
 	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if err := disp.Shutdown(grace); err != nil {
@@ -140,12 +148,7 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("outbox not flushed", "sent", n, "err", err)
 	}
 	stopSender()
-	if srv != nil {
-		if err := srv.Shutdown(grace); err != nil {
-			log.Warn("http server did not stop in time", "err", err)
-		}
-	}
-	<-senderDone
+	<-senderDone // at most the post in flight, which its lease bounds
 	if streamErr != nil && !errors.Is(streamErr, context.Canceled) {
 		return streamErr
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/user"
+	"strings"
 
 	"xuexibot/sheet"
 	"xuexibot/store"
@@ -22,7 +24,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errUsage
 	}
 	path := fs.Arg(0)
-	a, err := openApp(ctx, *configPath, stderr)
+	// Refuse what needs no store before opening (and perhaps seeding) one.
+	if _, err := sheet.FormatOf(path); err != nil {
+		return reportFailure(stderr, "导入失败，没有写入任何数据：", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return reportFailure(stderr, "导入失败，没有写入任何数据：", store.Errorf(store.ENotFound, "找不到文件 %s", path))
+	}
+	a, err := openSheetApp(ctx, *configPath, stderr)
 	if err != nil {
 		return err
 	}
@@ -35,9 +44,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		// Bad rows, a missing file, an unsupported format: the Chinese
 		// message says it all, and nothing was written.
-		fmt.Fprintln(stderr, "导入失败，没有写入任何数据：")
-		fmt.Fprintln(stderr, store.ErrorMessage(err))
-		return errReported
+		return reportFailure(stderr, "导入失败，没有写入任何数据：", err)
 	}
 	fmt.Fprintf(stdout, "导入完成：%d 所高校有新增或改动。\n", n)
 	return nil
@@ -54,7 +61,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "用法：xuexibot export [-config FILE] FILE.csv|FILE.xlsx")
 		return errUsage
 	}
-	a, err := openApp(ctx, *configPath, stderr)
+	if _, err := sheet.FormatOf(fs.Arg(0)); err != nil {
+		return reportFailure(stderr, "导出失败：", err)
+	}
+	a, err := openSheetApp(ctx, *configPath, stderr)
 	if err != nil {
 		return err
 	}
@@ -64,8 +74,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if store.ErrorCode(err) == store.EInternal {
 			return fmt.Errorf("export %s: %w", fs.Arg(0), err)
 		}
-		fmt.Fprintf(stderr, "导出失败：%s\n", store.ErrorMessage(err))
-		return errReported
+		return reportFailure(stderr, "导出失败：", err)
 	}
 	fmt.Fprintf(stdout, "已导出 %d 所高校到 %s。\n", n, fs.Arg(0))
 	return nil
@@ -78,4 +87,30 @@ func operator() store.Actor {
 		name = u.Username
 	}
 	return store.Actor{ID: "cli:" + name, Nick: name + "（命令行）"}
+}
+
+// openSheetApp opens the store for import and export. Without a config
+// file the store's start-up notes stay out of the way, as in the console.
+func openSheetApp(ctx context.Context, configPath string, stderr io.Writer) (*app, error) {
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return nil, err
+	}
+	if configPath == "" {
+		cfg.Log.Level = "warn"
+	}
+	return openAppWith(ctx, cfg, stderr)
+}
+
+// reportFailure prints a failure's Chinese message after its heading: on
+// one line when it is one line (找不到文件 …), else as the list it is (every
+// bad row of a file).
+func reportFailure(stderr io.Writer, heading string, err error) error {
+	msg := store.ErrorMessage(err)
+	if strings.Contains(msg, "\n") {
+		fmt.Fprintf(stderr, "%s\n%s\n", heading, msg)
+	} else {
+		fmt.Fprintf(stderr, "%s%s\n", heading, msg)
+	}
+	return errReported
 }

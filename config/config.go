@@ -225,8 +225,8 @@ func (c Config) Validate() []error {
 		errs = append(errs, errors.New("dingtalk.client_id 与 dingtalk.client_secret 须同时填写"))
 	}
 	if c.Store.RedisURL != "" {
-		if err := checkURL(c.Store.RedisURL, "redis", "rediss", "unix"); err != nil {
-			errs = append(errs, fmt.Errorf("store.redis_url: %w", err))
+		if err := c.Store.CheckRedisURL(); err != nil {
+			errs = append(errs, err)
 		}
 	} else if c.Store.Path == "" {
 		errs = append(errs, errors.New("store.path 为空且未配置 store.redis_url"))
@@ -262,6 +262,18 @@ func (c Config) Location() *time.Location {
 		return time.FixedZone("CST", 8*3600)
 	}
 	return loc
+}
+
+// CheckRedisURL reports a redis_url that is not a redis://, rediss:// or
+// unix:// address, without echoing a password; nil for a usable or empty one.
+func (s Store) CheckRedisURL() error {
+	if s.RedisURL == "" {
+		return nil
+	}
+	if err := checkURL(s.RedisURL, "redis", "rediss", "unix"); err != nil {
+		return fmt.Errorf("store.redis_url: %w", err)
+	}
+	return nil
 }
 
 // Robot is robot_code, defaulting to client_id.
