@@ -43,7 +43,7 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 		s, err := redis.Open(ctx, cfg.Store.RedisURL, redis.WithPrefix(cfg.Store.Prefix))
 		cancel()
 		if err != nil {
-			problems = append(problems, fmt.Errorf("store.redis_url 无法连接：%w", dialError(err)))
+			problems = append(problems, fmt.Errorf("store.redis_url 无法使用（连不上或格式不对）：%w", dialError(err)))
 		} else {
 			s.Close()
 		}

@@ -157,8 +157,6 @@ func kind(goType string) string {
 // section names the YAML section of each struct, for messages.
 func section(typ string) string {
 	switch typ {
-	case "Config":
-		return "顶层"
 	case "DingTalk":
 		return "dingtalk"
 	case "HTTP":
@@ -177,7 +175,11 @@ func decodeErrors(err error) []error {
 	out := make([]error, 0, len(te.Errors))
 	for _, e := range te.Errors {
 		if m := unknownKeyRe.FindStringSubmatch(e); m != nil {
-			out = append(out, fmt.Errorf("第%s行：未知配置项 %s（%s 段），请对照 config.example.yaml", m[1], m[2], section(m[3])))
+			where := "顶层"
+			if m[3] != "Config" {
+				where = section(m[3]) + " 段"
+			}
+			out = append(out, fmt.Errorf("第%s行：未知配置项 %s（%s），请对照 config.example.yaml", m[1], m[2], where))
 			continue
 		}
 		if m := badValueRe.FindStringSubmatch(e); m != nil {

@@ -185,3 +185,9 @@ func readCSV(r io.Reader, want []string) ([]map[string]string, error) {
 	}
 	return out, nil
 }
+
+// SeedChange is the one audit record a backend writes for a seed, so both
+// backends word it the same.
+func SeedChange(s Seed) []FieldChange {
+	return []FieldChange{{Field: "初始数据", After: fmt.Sprintf("%d个组织，%d个工作节点", len(s.Orgs), len(s.Milestones))}}
+}

@@ -241,7 +241,7 @@ func (s *Store) seed(tx *bbolt.Tx, sd store.Seed) error {
 	}
 	return s.appendChange(tx, &store.Change{
 		At: s.now(), Actor: store.System, Command: "seed",
-		Fields: []store.FieldChange{{Field: "初始数据", After: fmt.Sprintf("%d个组织，%d个工作节点", len(sd.Orgs), len(sd.Milestones))}},
+		Fields: store.SeedChange(sd),
 	})
 }
 

@@ -172,7 +172,7 @@ func (s *Store) seed(ctx context.Context, sd store.Seed) error {
 		p.Incr(ctx, s.k.namesGen())
 		s.queueAudit(ctx, p, store.Change{
 			At: s.now(), Actor: store.System, Command: "seed",
-			Fields: []store.FieldChange{{Field: "组织数", Before: "0", After: strconv.Itoa(len(sd.Orgs))}},
+			Fields: store.SeedChange(sd),
 		})
 		return nil
 	})
