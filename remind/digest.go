@@ -24,7 +24,7 @@ func countdownDay(d int) bool {
 
 // build renders a job's digest as of at. The messages' ID is a suffix
 // ("" for the group digest) that fire prefixes with the job and tick.
-func (s *Scheduler) build(ctx context.Context, name string, at time.Time, manual bool) ([]store.OutMsg, error) {
+func (s *Scheduler) build(ctx context.Context, name string, at time.Time, manual bool) ([]draft, error) {
 	switch name {
 	case JobDeadline:
 		return s.buildDeadline(ctx, at, manual)
@@ -38,7 +38,7 @@ func (s *Scheduler) build(ctx context.Context, name string, at time.Time, manual
 
 // buildDeadline writes one countdown per open milestone that is at a
 // countdown point (every open milestone when manual).
-func (s *Scheduler) buildDeadline(ctx context.Context, at time.Time, manual bool) ([]store.OutMsg, error) {
+func (s *Scheduler) buildDeadline(ctx context.Context, at time.Time, manual bool) ([]draft, error) {
 	ms, err := s.reg.Milestones(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("milestones: %w", err)
@@ -71,7 +71,7 @@ func (s *Scheduler) buildDeadline(ctx context.Context, at time.Time, manual bool
 		return nil, nil
 	}
 	md := "#### 工作节点截止提醒\n\n" + strings.Join(parts, "\n\n") + "\n\n请以上高校抓紧完成。"
-	return []store.OutMsg{{To: "group", Title: "截止提醒：" + strings.Join(titles, "，"), Markdown: md}}, nil
+	return []draft{{OutMsg: store.OutMsg{To: "group", Title: "截止提醒：" + strings.Join(titles, "，"), Markdown: md}}}, nil
 }
 
 // countdownLine is the sentence of a countdown, e.g.
@@ -134,7 +134,7 @@ func groupTitle(c store.Category) string {
 // buildLagging writes the 催办: the status of each open milestone, then the
 // schools that owe any, by category, each with its 学习管理员. Admins with a
 // DingTalk id are mentioned; with Direct each also gets a 1:1 message.
-func (s *Scheduler) buildLagging(ctx context.Context, at time.Time) ([]store.OutMsg, error) {
+func (s *Scheduler) buildLagging(ctx context.Context, at time.Time) ([]draft, error) {
 	l, err := report.BuildLagging(ctx, s.reg, "", "")
 	if err != nil {
 		return nil, fmt.Errorf("lagging: %w", err)
@@ -159,6 +159,7 @@ func (s *Scheduler) buildLagging(ctx context.Context, at time.Time) ([]store.Out
 		fmt.Fprintf(&b, "- 「%s」截止%s，%s，%d所未完成\n", m.Title, s.formatDue(m.Due), s.shortCountdown(m.Due, at), pending[m.ID])
 	}
 	var mentions []string
+	named := map[string][]string{} // who is named on which lines, for splitParts
 	type direct struct {
 		name  string
 		lines []string
@@ -170,10 +171,12 @@ func (s *Scheduler) buildLagging(ctx context.Context, at time.Time) ([]store.Out
 		for _, lo := range g.Orgs {
 			a := lo.Org.Admin
 			owes := owed(lo.Pending)
-			fmt.Fprintf(&b, "- %s：未完成%s；学习管理员：%s\n", lo.Org.Name, owes, adminText(a))
+			line := fmt.Sprintf("- %s：未完成%s；学习管理员：%s", lo.Org.Name, owes, adminText(a))
+			b.WriteString(line + "\n")
 			if a.UserID == "" {
 				continue
 			}
+			named[a.UserID] = append(named[a.UserID], line)
 			if !slices.Contains(mentions, a.UserID) {
 				mentions = append(mentions, a.UserID)
 			}
@@ -189,10 +192,10 @@ func (s *Scheduler) buildLagging(ctx context.Context, at time.Time) ([]store.Out
 		}
 	}
 	b.WriteString("\n请以上高校学习管理员抓紧完成，完成后在群内告知。")
-	msgs := []store.OutMsg{{
+	msgs := []draft{{OutMsg: store.OutMsg{
 		To: "group", Title: "催办：尚有" + strconv.Itoa(l.Total) + "所高校未完成工作节点",
 		Markdown: b.String(), Mentions: mentions,
-	}}
+	}, named: named}}
 	if !s.direct {
 		return msgs, nil
 	}
@@ -202,11 +205,11 @@ func (s *Scheduler) buildLagging(ctx context.Context, at time.Time) ([]store.Out
 		if d.name != "" {
 			hello = d.name + "，您好"
 		}
-		msgs = append(msgs, store.OutMsg{
+		msgs = append(msgs, draft{OutMsg: store.OutMsg{
 			ID: "u-" + id, To: "user:" + id, Title: "工作提醒：请尽快完成学习强国工作节点",
 			Markdown: "#### 工作提醒\n\n" + hello + "！您负责的学习组织尚有工作节点未完成：\n\n" +
 				strings.Join(d.lines, "\n") + "\n\n请尽快完成，完成后在工作群内告知。",
-		})
+		}})
 	}
 	return msgs, nil
 }
@@ -240,7 +243,7 @@ const DashboardLinkTitle = "打开进度看板"
 
 // buildReport writes the weekly 通报: the /summary renderer with the changes
 // since the previous scheduled report.
-func (s *Scheduler) buildReport(ctx context.Context, at time.Time) ([]store.OutMsg, error) {
+func (s *Scheduler) buildReport(ctx context.Context, at time.Time) ([]draft, error) {
 	since := s.lastReport(at)
 	sum, err := report.BuildSummary(ctx, s.reg, at, since)
 	if err != nil {
@@ -252,7 +255,7 @@ func (s *Scheduler) buildReport(ctx context.Context, at time.Time) ([]store.OutM
 	if s.dashboard != "" {
 		m.LinkTitle, m.LinkURL = DashboardLinkTitle, s.dashboard
 	}
-	return []store.OutMsg{m}, nil
+	return []draft{{OutMsg: m}}, nil
 }
 
 // lastReport is the previous scheduled report before at that ran (on a

@@ -40,11 +40,13 @@
 // # One message, one send
 //
 // A digest longer than one DingTalk message allows (maxPartBytes of
-// markdown, JSON-escaped, well under msgParam's 15000 bytes and a webhook
-// body's 20000) is cut into several outbox messages when it is enqueued:
-// ids "<job>-<unix>-p1", "-p2"..., titles numbered (1/3), the mentions on
-// the first part and the button on the last, the same Job and Tick so that
-// a newer tick still supersedes every part. The Poster then posts each
+// markdown and @-tags, JSON-escaped, well under msgParam's 15000 bytes and
+// a webhook body's 20000), or that @s more than the 50 people DingTalk
+// notifies at once, is cut into several outbox messages when it is
+// enqueued: ids "<job>-<unix>-p1", "-p2"..., titles numbered (1/3), on
+// each part the mentions of the admins whose schools are on it (at most 50)
+// and the button on the last, the same Job and Tick so that a newer tick
+// still supersedes every part. The Poster then posts each
 // message in one send: were it to split, a failure of a later part would
 // make the sender retry the whole and post the first part twice, since the
 // OpenAPI has no idempotency key. (When the custom robot is configured, a
@@ -57,9 +59,13 @@
 // due (Flush; Run does that on every poll), posts them through a Poster
 // (the DingTalk client, which paces per group), marks them done, and on any
 // error schedules a retry with exponential back-off and jitter, capped, or
-// later when the error says so (RetryDelayer). A message is never dropped;
-// one that a newer tick of the same job supersedes is dropped by the
-// outbox's Enqueue. A sender that dies leaves its leased messages to be
+// later when the error says so (RetryDelayer). When a part fails, the
+// parts after it that the sender holds are scheduled just after its retry,
+// so the group reads them in order. A message is dropped only when the
+// error says retrying cannot help (PermanentError: too long, a refused
+// parameter), with an error log and ReminderFailed, so that it neither
+// loops nor holds back the rest; one that a newer tick of the same job
+// supersedes is dropped by the outbox's Enqueue. A sender that dies leaves its leased messages to be
 // leased again when the lease runs out, by itself after a restart or by
 // another replica.
 //

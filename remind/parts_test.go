@@ -37,6 +37,13 @@ func fakeClient(t *testing.T, webhook bool) (*dingtalk.Client, *dingtalktest.Ser
 // admin entry, so the 催办 is well over one message's limit.
 func everyoneLagging(t *testing.T, st backend) {
 	t.Helper()
+	everyoneLaggingAs(t, st, "01470%03d")
+}
+
+// everyoneLaggingAs is everyoneLagging with the admins' staffIds written
+// by the format idf (one %d).
+func everyoneLaggingAs(t *testing.T, st backend, idf string) {
+	t.Helper()
 	ctx := context.Background()
 	orgs, err := st.Orgs(ctx, store.Query{})
 	if err != nil {
@@ -47,7 +54,7 @@ func everyoneLagging(t *testing.T, st backend) {
 			continue
 		}
 		orgs[i].Progress = nil
-		orgs[i].Admin = store.Admin{Name: fmt.Sprintf("张老师（党委宣传部“学习强国”联络员 %03d）", i), UserID: fmt.Sprintf("01470%03d", i)}
+		orgs[i].Admin = store.Admin{Name: fmt.Sprintf("张老师（党委宣传部“学习强国”联络员 %03d）", i), UserID: fmt.Sprintf(idf, i)}
 	}
 	if err := st.Put(ctx, store.Meta{Actor: store.System, Command: "test"}, orgs); err != nil {
 		t.Fatal(err)
@@ -75,7 +82,7 @@ func TestLongDigestPartsPostedOnce(t *testing.T) {
 	base := fmt.Sprintf("lagging-%d", clk.Now().Unix())
 	for i, m := range q {
 		if m.ID != fmt.Sprintf("%s-p%d", base, i+1) || m.Job != JobLagging || !m.Tick.Equal(clk.Now()) ||
-			!strings.HasSuffix(m.Title, fmt.Sprintf("（%d/%d）", i+1, n)) || (i == 0) != (len(m.Mentions) > 0) {
+			!strings.HasSuffix(m.Title, fmt.Sprintf("（%d/%d）", i+1, n)) || len(m.Mentions) == 0 {
 			t.Errorf("part %d: id %s job %s tick %v title %s, %d mentions", i+1, m.ID, m.Job, m.Tick, m.Title, len(m.Mentions))
 		}
 		if escapedLen(m.Markdown) > maxPartBytes {
@@ -126,10 +133,10 @@ func TestSplitPartsFitThePoster(t *testing.T) {
 	line := "- \"湖南大学\"\t完成 <认证> & 安装\\\n\n" // quotes, tabs, backslashes and newlines escape to 2 bytes
 	md := strings.Repeat(line, 1500) + strings.Repeat("长", 6000)
 	tick := at(2019, 3, 8, 17, 0)
-	msgs := splitParts([]store.OutMsg{
-		{ID: "report-1", Job: JobReport, Tick: tick, NextTry: tick, To: "group", Title: "每周通报", Markdown: md, Mentions: []string{"u1", "u2"}, LinkTitle: DashboardLinkTitle, LinkURL: "https://x.example/"},
-		{ID: "report-1-u-u1", Job: JobReport, Tick: tick, NextTry: tick, To: "user:u1", Title: "提醒", Markdown: md},
-		{ID: "short", Job: JobReport, Tick: tick, NextTry: tick, To: "group", Title: "短", Markdown: "x", LinkURL: "https://x.example/"},
+	msgs := splitParts([]draft{
+		{OutMsg: store.OutMsg{ID: "report-1", Job: JobReport, Tick: tick, NextTry: tick, To: "group", Title: "每周通报", Markdown: md, Mentions: []string{"u1", "u2"}, LinkTitle: DashboardLinkTitle, LinkURL: "https://x.example/"}},
+		{OutMsg: store.OutMsg{ID: "report-1-u-u1", Job: JobReport, Tick: tick, NextTry: tick, To: "user:u1", Title: "提醒", Markdown: md}},
+		{OutMsg: store.OutMsg{ID: "short", Job: JobReport, Tick: tick, NextTry: tick, To: "group", Title: "短", Markdown: "x", LinkURL: "https://x.example/"}},
 	}, maxPartBytes)
 	var group, user []store.OutMsg
 	for _, m := range msgs {
@@ -235,5 +242,93 @@ func TestJobName(t *testing.T) {
 		if got := jobName(in); got != want {
 			t.Errorf("jobName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A 催办 that @s more people than one message may (DingTalk notifies 50,
+// and every "@id" takes room in the text) is cut so that each part @s the
+// admins of the schools on it, at most 50, within the size limit with
+// their tags: through the custom robot every part is accepted and every
+// admin notified once. (With all mentions on part 1 the client refused it
+// as too long, and the sender retried it for ever.)
+func TestPartsMentionWhomTheyName(t *testing.T) {
+	ctx := context.Background()
+	st := newBolt(t)
+	// staffIds may be up to 64 characters; long ones make the tags heavy.
+	everyoneLaggingAs(t, st, "%03d-"+strings.Repeat("x", 60))
+	clk := newClock(at(2019, 3, 8, 9, 30))
+	sched := newScheduler(t, st, clk, Config{Lagging: "30 9 * * 1-5"})
+	if _, err := sched.fire(ctx, sched.job(JobLagging), clk.Now(), false); err != nil {
+		t.Fatal(err)
+	}
+	q := queued(t, st)
+	var admins []string
+	for _, m := range q {
+		if len(m.Mentions) > maxMentions || escapedLen(m.Markdown)+mentionLen(m.Mentions) > maxPartBytes {
+			t.Errorf("%s: %d mentions, %d bytes with them", m.ID, len(m.Mentions), escapedLen(m.Markdown)+mentionLen(m.Mentions))
+		}
+		for _, id := range m.Mentions {
+			// The admin's school is on this part: its line ends with the
+			// admin's name, which carries the same number as the id.
+			if !strings.Contains(m.Markdown, "联络员 "+id[:3]+"）\n") && !strings.HasSuffix(m.Markdown, "联络员 "+id[:3]+"）") {
+				t.Errorf("%s @s %s, whose school is not on it", m.ID, id[:3])
+			}
+		}
+		admins = append(admins, m.Mentions...)
+	}
+	if len(admins) < 120 || len(slices.Compact(slices.Sorted(slices.Values(admins)))) != len(admins) {
+		t.Fatalf("%d mentions over %d parts (%d distinct), want every admin once", len(admins), len(q), len(slices.Compact(slices.Sorted(slices.Values(admins)))))
+	}
+
+	for i := range q {
+		q[i].NextTry, q[i].Attempts = clk.Now().Add(time.Duration(i)*time.Millisecond), 0
+	}
+	enqueue(t, st, q...)
+	client, fake := fakeClient(t, true)
+	m := newCountMetrics()
+	s := newSender(t, st, client, clk, m)
+	for round := 0; depth(t, st) > 0 && round < 5; round++ {
+		if _, err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(time.Minute)
+	}
+	hooks := fake.SentVia("webhook")
+	var notified []string
+	for _, h := range hooks {
+		notified = append(notified, h.AtUserIDs...)
+	}
+	slices.Sort(notified)
+	slices.Sort(admins)
+	if depth(t, st) != 0 || len(hooks) != len(q) || m.failed[JobLagging] != 0 || !slices.Equal(notified, admins) {
+		t.Errorf("depth %d, %d webhook sends for %d parts, %d failures, %d of %d admins notified",
+			depth(t, st), len(hooks), len(q), m.failed[JobLagging], len(notified), len(admins))
+	}
+}
+
+// Mentions of people named nowhere fill the first parts, 50 at most each;
+// a message that fits keeps them all.
+func TestSplitPartsLooseMentions(t *testing.T) {
+	var ids []string
+	for i := range 120 {
+		ids = append(ids, fmt.Sprintf("u%03d", i))
+	}
+	md := strings.Repeat("- 一行\n", 3000)
+	out := splitParts([]draft{
+		{OutMsg: store.OutMsg{ID: "a", To: "group", Markdown: md, Mentions: ids}},
+		{OutMsg: store.OutMsg{ID: "b", To: "group", Markdown: "短", Mentions: ids[:50]}},
+	}, maxPartBytes)
+	var got []string
+	for _, m := range out[:len(out)-1] {
+		if len(m.Mentions) > maxMentions || escapedLen(m.Markdown)+mentionLen(m.Mentions) > maxPartBytes {
+			t.Errorf("%s: %d mentions, %d bytes", m.ID, len(m.Mentions), escapedLen(m.Markdown)+mentionLen(m.Mentions))
+		}
+		got = append(got, m.Mentions...)
+	}
+	if !slices.Equal(got, ids) || len(out[0].Mentions) != maxMentions {
+		t.Errorf("parts @ %d (first %d), want all 120 in order", len(got), len(out[0].Mentions))
+	}
+	if b := out[len(out)-1]; b.ID != "b" || len(b.Mentions) != 50 {
+		t.Errorf("short message: %s with %d mentions", b.ID, len(b.Mentions))
 	}
 }

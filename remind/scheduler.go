@@ -421,19 +421,21 @@ func (s *Scheduler) fire(ctx context.Context, j *job, at time.Time, manual bool)
 		s.log.Debug("remind: tick claimed by another replica", "job", j.name, "tick", at)
 		return 0, nil
 	}
-	msgs, err := s.build(ctx, j.name, at, manual)
-	if err == nil && len(msgs) > 0 {
+	drafts, err := s.build(ctx, j.name, at, manual)
+	var msgs []store.OutMsg
+	if err == nil && len(drafts) > 0 {
 		now := s.now()
-		for i := range msgs {
-			msgs[i].Job, msgs[i].Tick = j.name, at
-			msgs[i].Created, msgs[i].NextTry = now, now
-			if msgs[i].ID == "" {
-				msgs[i].ID = id
+		for i := range drafts {
+			d := &drafts[i]
+			d.Job, d.Tick = j.name, at
+			d.Created, d.NextTry = now, now
+			if d.ID == "" {
+				d.ID = id
 			} else {
-				msgs[i].ID = id + "-" + msgs[i].ID
+				d.ID = id + "-" + d.ID
 			}
 		}
-		msgs = splitParts(msgs, s.partBytes)
+		msgs = splitParts(drafts, s.partBytes)
 		if err = s.outbox.Enqueue(ctx, msgs...); err != nil {
 			s.count(func(m Metrics) { m.StoreError("outbox_enqueue") })
 			err = fmt.Errorf("remind: enqueue %s: %w", key, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"xuexibot/store"
@@ -27,6 +28,15 @@ type Poster interface {
 // throttled custom robot is banned. The sender waits at least that long.
 type RetryDelayer interface {
 	RetryDelay() time.Duration
+}
+
+// PermanentError is an optional ability of a Poster's error (found with
+// errors.As): Permanent reports that posting the same message again can
+// never succeed (too long for one send, a parameter DingTalk refuses). The
+// sender then drops the message, logged at error level, rather than retry
+// it forever.
+type PermanentError interface {
+	Permanent() bool
 }
 
 // Outbox is the part of store.Outbox the sender uses.
@@ -142,8 +152,12 @@ func (s *Sender) Run(ctx context.Context) error {
 func (s *Sender) Flush(ctx context.Context) (int, error) {
 	total := 0
 	defer s.reportDepth(ctx)
+	// held is when each message whose part failed in this call will be
+	// tried again, by id stem (partStem): its later parts, in this batch
+	// or a later one, wait until after it.
+	held := map[string]time.Time{}
 	for ctx.Err() == nil {
-		n, err := s.flushBatch(ctx)
+		n, err := s.flushBatch(ctx, held)
 		total += n
 		if err != nil {
 			return total, err
@@ -156,8 +170,11 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 }
 
 // flushBatch leases up to Batch due messages and posts them; it returns
-// how many it leased.
-func (s *Sender) flushBatch(ctx context.Context) (int, error) {
+// how many it leased. Once a part of a message fails, its later parts are
+// not posted but scheduled a millisecond apart after the failed one's
+// retry, so that the group never sees （2/3） before （1/3）: the outbox
+// leases by NextTry.
+func (s *Sender) flushBatch(ctx context.Context, held map[string]time.Time) (int, error) {
 	start := s.now()
 	msgs, err := s.cfg.Outbox.Lease(ctx, start, s.cfg.Lease, s.cfg.Batch)
 	if err != nil {
@@ -167,17 +184,58 @@ func (s *Sender) flushBatch(ctx context.Context) (int, error) {
 	// Stop posting well before the lease ends, so that no other sender can
 	// lease a message while it is being posted here.
 	until := start.Add(s.cfg.Lease - s.cfg.Lease/5)
+	stopped := false
 	for _, m := range msgs {
-		if ctx.Err() != nil {
-			break
+		stem := partStem(m.ID)
+		if next, ok := held[stem]; ok {
+			// Held even when stopped: the lease may run out before the
+			// failed part's retry, which would free this part first.
+			next = next.Add(time.Millisecond)
+			held[stem] = next
+			s.hold(ctx, m, next)
+			continue
+		}
+		if stopped || ctx.Err() != nil {
+			stopped = true
+			continue
 		}
 		left := until.Sub(s.now())
 		if left <= 0 {
-			break // the rest are leased again when the lease runs out
+			stopped = true // the rest are leased again when the lease runs out
+			continue
 		}
-		s.send(ctx, m, left)
+		if next, retried := s.send(ctx, m, left); retried {
+			held[stem] = next
+		}
 	}
 	return len(msgs), nil
+}
+
+// partStem is the id of the message a part was cut from ("x-p2" is a part
+// of "x"; splitParts), or id itself.
+func partStem(id string) string {
+	i := strings.LastIndex(id, "-p")
+	if i < 0 || i+2 == len(id) {
+		return id
+	}
+	for _, c := range id[i+2:] {
+		if c < '0' || c > '9' {
+			return id
+		}
+	}
+	return id[:i]
+}
+
+// hold schedules a leased part for next without posting it, because an
+// earlier part of its message failed. It is not a failure of its own.
+func (s *Sender) hold(ctx context.Context, m store.OutMsg, next time.Time) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	s.log.Info("remind: held behind an earlier part", "id", m.ID, "job", m.Job, "until", next)
+	if err := s.cfg.Outbox.Retry(rctx, m.ID, next, "held behind an earlier part that failed"); err != nil {
+		s.count(func(mt Metrics) { mt.StoreError("outbox_retry") })
+		s.log.Error("remind: hold part", "id", m.ID, "err", err)
+	}
 }
 
 func (s *Sender) reportDepth(ctx context.Context) {
@@ -191,8 +249,10 @@ func (s *Sender) reportDepth(ctx context.Context) {
 	}
 }
 
-// send posts one leased message and records the outcome.
-func (s *Sender) send(ctx context.Context, m store.OutMsg, left time.Duration) {
+// send posts one leased message and records the outcome. It returns when
+// the message will be tried again, and whether it will be: not after a
+// success, nor after a permanent failure (PermanentError), which drops it.
+func (s *Sender) send(ctx context.Context, m store.OutMsg, left time.Duration) (time.Time, bool) {
 	// A post is not cut off by shutdown: DingTalk may already have it, and
 	// recording the outcome avoids posting it twice.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), left)
@@ -207,10 +267,22 @@ func (s *Sender) send(ctx context.Context, m store.OutMsg, left time.Duration) {
 			// key keeps DingTalk from showing it twice.
 			s.count(func(mt Metrics) { mt.StoreError("outbox_done") })
 			s.log.Error("remind: mark sent", "id", m.ID, "err", derr)
-			return
+			return time.Time{}, false
 		}
 		s.log.Info("remind: sent", "id", m.ID, "job", m.Job, "to", m.To)
-		return
+		return time.Time{}, false
+	}
+	if pe := PermanentError(nil); errors.As(err, &pe) && pe.Permanent() {
+		// Retrying would fail the same way for ever and hold back the
+		// parts after it; drop it and say so loudly.
+		s.count(func(mt Metrics) { mt.ReminderFailed(m.Job) })
+		s.log.Error("remind: post failed for good, dropped", "id", m.ID, "job", m.Job, "to", m.To, "attempts", m.Attempts, "err", err)
+		if derr := s.cfg.Outbox.Done(rctx, m.ID); derr != nil {
+			// It will be leased, fail and be dropped again.
+			s.count(func(mt Metrics) { mt.StoreError("outbox_done") })
+			s.log.Error("remind: drop", "id", m.ID, "err", derr)
+		}
+		return time.Time{}, false
 	}
 	// Backends differ in when they count an attempt (bolt on Lease, Redis
 	// on Retry); either way this is at least the first.
@@ -227,6 +299,7 @@ func (s *Sender) send(ctx context.Context, m store.OutMsg, left time.Duration) {
 		s.count(func(mt Metrics) { mt.StoreError("outbox_retry") })
 		s.log.Error("remind: schedule retry", "id", m.ID, "err", rerr)
 	}
+	return next, true
 }
 
 // Backoff is the delay before attempt n+1 after n failed attempts:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -338,5 +339,125 @@ func TestSenderThroughFakeDingTalk(t *testing.T) {
 	}
 	if m.failed[JobLagging] < 1 || m.sent[JobLagging] != 2 {
 		t.Errorf("metrics: failed %v sent %v", m.failed, m.sent)
+	}
+}
+
+type permanent struct{ msg string }
+
+func (e permanent) Error() string   { return e.msg }
+func (e permanent) Permanent() bool { return true }
+
+// A Post error that says it is permanent is not retried: the message is
+// dropped with an error log naming it and counted as failed, and the rest
+// are delivered. An ordinary error is still retried.
+func TestSenderDropsPermanentFailure(t *testing.T) {
+	ctx := context.Background()
+	st := newBolt(t)
+	clk := newClock(at(2019, 3, 8, 9, 30))
+	enqueue(t, st, msg("toolong", JobLagging, clk.Now()), msg("fine", JobDeadline, clk.Now()))
+	tries := map[string]int{}
+	p := &recorder{fail: func(_ int, m store.OutMsg) error {
+		tries[m.ID]++
+		if m.ID == "toolong" {
+			return fmt.Errorf("dingtalk: post %s: %w", m.ID, permanent{"message too long for one send"})
+		}
+		return nil
+	}}
+	var logs strings.Builder
+	mt := newCountMetrics()
+	s, err := NewSender(SenderConfig{
+		Outbox: st, Poster: p, Now: clk.Now, Jitter: func() float64 { return 0.5 }, Metrics: mt,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(10 * time.Minute)
+	}
+	if tries["toolong"] != 1 || depth(t, st) != 0 || ids(p.sent())[0] != "fine" {
+		t.Errorf("tried %d times, depth %d, sent %v", tries["toolong"], depth(t, st), ids(p.sent()))
+	}
+	if mt.failed[JobLagging] != 1 || mt.retried[JobLagging] != 0 || mt.sent[JobDeadline] != 1 {
+		t.Errorf("metrics: failed %v retried %v sent %v", mt.failed, mt.retried, mt.sent)
+	}
+	if l := logs.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "id=toolong") || !strings.Contains(l, "too long") {
+		t.Errorf("log:\n%s", l)
+	}
+
+	// Permanent() false is an ordinary failure.
+	enqueue(t, st, msg("again", JobReport, clk.Now()))
+	p.fail = func(try int, m store.OutMsg) error {
+		if try < 10 {
+			return permanentNot{}
+		}
+		return nil
+	}
+	s.Flush(ctx)
+	if depth(t, st) != 1 || mt.retried[JobReport] != 1 {
+		t.Errorf("a non-permanent error: depth %d, retried %v", depth(t, st), mt.retried)
+	}
+}
+
+type permanentNot struct{}
+
+func (permanentNot) Error() string   { return "busy" }
+func (permanentNot) Permanent() bool { return false }
+
+// When a part fails, the parts after it wait for it, in the batch and in
+// later batches, so the group reads （1/7） first; another message in the
+// same batch is not held.
+func TestSenderKeepsPartsInOrder(t *testing.T) {
+	ctx := context.Background()
+	st := newBolt(t)
+	clk := newClock(at(2019, 3, 8, 9, 30))
+	var parts []store.OutMsg
+	for i := range 7 { // more than a Batch of 5
+		m := msg(fmt.Sprintf("lagging-1-p%d", i+1), JobLagging, clk.Now())
+		m.NextTry = clk.Now().Add(time.Duration(i) * time.Millisecond)
+		parts = append(parts, m)
+	}
+	other := msg("deadline-1", JobDeadline, clk.Now().Add(2*time.Millisecond))
+	enqueue(t, st, append(parts, other)...)
+	p := &recorder{fail: func(try int, m store.OutMsg) error {
+		if try == 1 {
+			return throttled{10 * time.Minute}
+		}
+		return nil
+	}}
+	s := newSender(t, st, p, clk, nil)
+	clk.Add(10 * time.Millisecond) // all due
+	if _, err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(p.sent()); !slices.Equal(got, []string{"deadline-1"}) || depth(t, st) != 7 {
+		t.Fatalf("after part 1 failed: sent %v, depth %d", got, depth(t, st))
+	}
+	for round := 0; depth(t, st) > 0 && round < 20; round++ {
+		clk.Add(time.Minute)
+		if _, err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []string
+	for _, m := range parts {
+		want = append(want, m.ID)
+	}
+	if got := ids(p.sent())[1:]; !slices.Equal(got, want) {
+		t.Errorf("parts posted in the order %v", got)
+	}
+}
+
+func TestPartStem(t *testing.T) {
+	for id, want := range map[string]string{
+		"lagging-1-p2": "lagging-1", "lagging-1-u-0147-p10": "lagging-1-u-0147", "lagging-1": "lagging-1",
+		"x-p": "x-p", "x-pa": "x-pa", "report-1-u-app1": "report-1-u-app1",
+	} {
+		if got := partStem(id); got != want {
+			t.Errorf("partStem(%q) = %q, want %q", id, got, want)
+		}
 	}
 }
