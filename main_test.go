@@ -162,4 +162,7 @@ func TestImportExport(t *testing.T) {
 
 // run hands the DingTalk client's throttling errors to the reminder sender,
 // which waits as long as they say only if they can tell it.
-var _ remind.RetryDelayer = (*dingtalk.ThrottledError)(nil)
+var (
+	_ remind.RetryDelayer   = (*dingtalk.ThrottledError)(nil)
+	_ remind.PermanentError = (*dingtalk.APIError)(nil)
+)

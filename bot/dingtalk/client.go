@@ -522,5 +522,5 @@ func (c *Client) Post(ctx context.Context, m store.OutMsg) error {
 		}
 		return c.sendUser(ctx, strings.TrimPrefix(m.To, "user:"), rd)
 	}
-	return fmt.Errorf("dingtalk: post %s: unknown recipient %q", m.ID, m.To)
+	return fmt.Errorf("dingtalk: post %s: %w %q", m.ID, errBadRecipient, m.To)
 }

@@ -52,7 +52,9 @@
 // idempotency key, so retrying a message whose second part failed would
 // post its first part again. The outbox holds messages already cut to size
 // (package remind), and one that would still need several sends is refused
-// with ErrTooLong before anything is posted. The access token is
+// with ErrTooLong before anything is posted. ErrTooLong and refusals of the
+// message itself (*APIError with Permanent true) tell the reminder sender
+// not to retry what cannot succeed. The access token is
 // cached until 5 minutes before it expires and fetched once however many
 // sends wait for it. Sends are paced per group (20 in any minute; later ones
 // wait, none is dropped), throttling answers (429, send.too.fast, busy) are

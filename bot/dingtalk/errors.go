@@ -3,6 +3,7 @@ package dingtalk
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -40,8 +41,33 @@ func (e *APIError) Error() string {
 }
 
 // ErrTooLong is returned by Client.Post for a message that would need more
-// than one send; nothing was posted. The sender retries it like any error.
-var ErrTooLong = errors.New("dingtalk: message too long for one send")
+// than one send; nothing was posted. It is permanent: the reminder sender
+// drops such a message (and logs it) rather than retry it for ever.
+var ErrTooLong error = permanentError("dingtalk: message too long for one send")
+
+// errBadRecipient is an OutMsg whose To is neither "group" nor "user:<id>".
+var errBadRecipient error = permanentError("dingtalk: unknown recipient")
+
+// permanentError is a sentinel that sending again cannot cure.
+type permanentError string
+
+func (e permanentError) Error() string { return string(e) }
+
+// Permanent tells the reminder sender (remind.PermanentError) not to retry.
+func (e permanentError) Permanent() bool { return true }
+
+// Permanent reports whether sending the same message again cannot succeed:
+// DingTalk refused the message itself (invalidParameter.msg*, 460101 too
+// long, 400105 bad msgtype, 430101-430104 forbidden content) or its group is
+// gone. Credential and robot errors are not: fixing the config delivers them.
+func (e *APIError) Permanent() bool {
+	switch e.Code {
+	case "invalid.openConversationId", "group.disbanded", "400013", "400105", "460101",
+		"430101", "430102", "430103", "430104":
+		return true
+	}
+	return strings.HasPrefix(e.Code, "invalidParameter.msg")
+}
 
 // errTokenRejected marks an OpenAPI call refused for its access token.
 var errTokenRejected = errors.New("dingtalk: access token rejected")
