@@ -20,7 +20,7 @@ type Lagging struct {
 	Milestones []store.Milestone
 	// Category restricts the list; "" for all.
 	Category store.Category
-	Groups   []LaggingGroup // store.Categories order, non-empty groups only
+	Groups   []LaggingGroup // store.Categories() order, non-empty groups only
 	Total    int
 }
 
@@ -76,7 +76,7 @@ func BuildLagging(ctx context.Context, src Source, milestoneID string, cat store
 		}
 	}
 	slices.SortFunc(all, func(a, b *LaggingOrg) int { return cmp.Compare(a.Org.Order, b.Org.Order) })
-	for _, c := range store.Categories {
+	for _, c := range store.Categories() {
 		g := LaggingGroup{Category: c}
 		for _, lo := range all {
 			if lo.Org.Category == c {

@@ -20,7 +20,7 @@ type Summary struct {
 	Since time.Time // changes are those at or after Since; zero: none read
 
 	Milestones []MilestoneProgress
-	// Categories holds the numbers per category in store.Categories order;
+	// Categories holds the numbers per category in store.Categories() order;
 	// Total sums them (its Category is "").
 	Categories []Numbers
 	Total      Numbers
@@ -53,7 +53,7 @@ type MilestoneProgress struct {
 	Countdown  string // 还有N天, 今天截止, 已逾期N天
 	Overdue    bool
 	Overall    Progress
-	ByCategory []CategoryProgress // store.Categories order, categories with schools only
+	ByCategory []CategoryProgress // store.Categories() order, categories with schools only
 }
 
 // CategoryProgress is a milestone's completion in one category.
@@ -119,7 +119,7 @@ func BuildSummary(ctx context.Context, src Source, now, since time.Time) (Summar
 	s := Summary{Now: now, Since: since, Total: Numbers{}}
 	for _, m := range ms {
 		mp := MilestoneProgress{Milestone: m, Countdown: Countdown(m.Due, now), Overdue: now.After(m.Due)}
-		for _, cat := range store.Categories {
+		for _, cat := range store.Categories() {
 			p := Progress{Done: int(c[store.KeyDone(m.ID, cat)]), Total: int(c[store.KeyApplies(m.ID, cat)])}
 			mp.Overall.Done += p.Done
 			mp.Overall.Total += p.Total
@@ -129,7 +129,7 @@ func BuildSummary(ctx context.Context, src Source, now, since time.Time) (Summar
 		}
 		s.Milestones = append(s.Milestones, mp)
 	}
-	for _, cat := range store.Categories {
+	for _, cat := range store.Categories() {
 		n := Numbers{
 			Category:  cat,
 			Orgs:      int(c[store.KeyOrgs(cat)]),

@@ -127,7 +127,7 @@ func setAliases(o *store.Org, v string, _ *row) string {
 }
 
 func setCategory(o *store.Org, v string, _ *row) string {
-	for _, c := range store.Categories {
+	for _, c := range store.Categories() {
 		if v == string(c) || v == c.Title() {
 			o.Category = c
 			return ""

@@ -15,8 +15,9 @@ const (
 	Vocational    Category = "高职" // 高等职业学院
 )
 
-// Categories lists the categories in the order reports use.
-var Categories = []Category{Undergraduate, Junior, Vocational}
+// Categories lists the categories in the order reports use; a new slice
+// each call, so no caller can change another's.
+func Categories() []Category { return []Category{Undergraduate, Junior, Vocational} }
 
 // Title is the heading the notice gives a category, e.g. 本科学校.
 func (c Category) Title() string {
@@ -32,7 +33,13 @@ func (c Category) Title() string {
 }
 
 // Valid reports whether c is one of Categories.
-func (c Category) Valid() bool { return slices.Contains(Categories, c) }
+func (c Category) Valid() bool {
+	switch c {
+	case Undergraduate, Junior, Vocational:
+		return true
+	}
+	return false
+}
 
 // Levels of the learning-organisation tree.
 const (

@@ -46,5 +46,5 @@
 //
 // Put rejects a batch, writing nothing, with a *store.Error of Code
 // store.EInvalid when any org has an empty ID or name, or is a university
-// (level 3) whose Category is not one of store.Categories.
+// (level 3) whose Category is not one of store.Categories().
 package storetest

@@ -1289,13 +1289,13 @@ func testMixed(t *testing.T, open Open) {
 			})
 		case 4:
 			_, err = b.Update(ctx, id, meta, func(o *store.Org) error {
-				o.Category = store.Categories[rng.IntN(len(store.Categories))]
+				o.Category = store.Categories()[rng.IntN(len(store.Categories()))]
 				return nil
 			})
 		case 5:
 			n := 9100000000 + i
 			o := newUniversity(strconv.Itoa(n), "湖南混合测试学院"+strconv.Itoa(i), 1000+i)
-			o.Category = store.Categories[i%3]
+			o.Category = store.Categories()[i%3]
 			err = b.Put(ctx, meta, []store.Org{o})
 		case 6:
 			err = b.Refuse(ctx, store.Change{Actor: tester, Command: meta.Command, OrgID: id, Reason: "测试"})
