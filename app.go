@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"xuexibot/store"
 	"xuexibot/store/bolt"
 	"xuexibot/store/redis"
+	"xuexibot/web"
 )
 
 // app is what every subcommand shares: configuration, logger, metrics and
@@ -116,6 +120,46 @@ func (a *app) router(admins []string, sched commands.Scheduler) (*commands.Route
 		Logger:       a.log,
 		DashboardURL: dash,
 	})
+}
+
+// serveHTTP serves the dashboard, /healthz, /readyz and /metrics on listen
+// ("" is off) until the returned stop is called; stop waits a few seconds
+// for requests under way. addr is where it listens (listen may say port 0).
+// connected is nil when DingTalk is not in use.
+func (a *app) serveHTTP(listen string, connected func() bool) (addr string, stop func(), err error) {
+	if listen == "" {
+		return "", func() {}, nil
+	}
+	log := a.log.With("component", "web")
+	h, err := web.New(web.Config{
+		Source: a.backend, Ping: a.backend.Ping, Connected: connected,
+		Metrics: a.metrics.Handler(), Token: a.cfg.HTTP.Token, Listen: listen,
+		Location: a.loc, Logger: log,
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return "", nil, fmt.Errorf("http.listen: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("http listening", "addr", ln.Addr().String())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server stopped", "err", err)
+		}
+	}()
+	return ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Warn("http server did not stop in time", "err", err)
+		}
+		<-done
+	}, nil
 }
 
 func (a *app) Close() error { return a.backend.Close() }

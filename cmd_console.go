@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
 
@@ -13,12 +14,13 @@ import (
 // an admin, so an operator can try every command before DingTalk exists.
 const consoleUser = "console"
 
-// runConsole: xuexibot console [-config FILE] [-user STAFFID]
+// runConsole: xuexibot console [-config FILE] [-user STAFFID] [-nick NAME] [-http ADDR]
 func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("console", stderr)
 	configPath := fs.String("config", "", "配置文件（默认：本目录的内置存储 xuexibot.db）")
 	user := fs.String("user", "", "以此钉钉 staffId 的身份输入（默认：管理员 console）")
 	nick := fs.String("nick", "控制台", "显示的昵称")
+	httpAddr := fs.String("http", "", "同时在此地址提供进度看板，例如 127.0.0.1:8080（默认不提供）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,6 +47,16 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	r, err := a.router(admins, nil)
 	if err != nil {
 		return err
+	}
+	// Leadership's view of the same store, to watch while trying commands.
+	// Only on request: a console should not take a port by surprise.
+	addr, stopHTTP, err := a.serveHTTP(*httpAddr, nil)
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
+	if addr != "" {
+		fmt.Fprintf(stderr, "进度看板：http://%s/\n", addr)
 	}
 	return console.Run(ctx, r, stdin, stdout, bot.User{ID: id, Nick: *nick})
 }

@@ -3,18 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"time"
 
 	"xuexibot/bot"
 	"xuexibot/bot/dingtalk"
 	"xuexibot/calendar"
 	"xuexibot/remind"
-	"xuexibot/web"
 )
 
 // shutdownGrace bounds how long SIGTERM waits for in-flight replies and the
@@ -93,27 +89,9 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 
-	var srv *http.Server
-	if cfg.HTTP.Listen != "" {
-		h, err := web.New(web.Config{
-			Source: a.backend, Ping: a.backend.Ping, Connected: stream.Connected,
-			Metrics: a.metrics.Handler(), Token: cfg.HTTP.Token, Listen: cfg.HTTP.Listen,
-			Location: a.loc, Logger: log.With("component", "web"),
-		})
-		if err != nil {
-			return err
-		}
-		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
-		if err != nil {
-			return fmt.Errorf("http.listen: %w", err)
-		}
-		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-		log.Info("http listening", "addr", ln.Addr().String())
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("http server stopped", "err", err)
-			}
-		}()
+	_, stopHTTP, err := a.serveHTTP(cfg.HTTP.Listen, stream.Connected)
+	if err != nil {
+		return err
 	}
 
 	// The stream and the scheduler run until ctx ends. The sender gets its
@@ -128,13 +106,7 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	streamErr := stream.Run(ctx) // returns when ctx ends
 
 	log.Info("stopping: finishing in-flight replies and the outbox")
-	if srv != nil { // first, on its own clock: the flush below may use all of grace
-		hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		if err := srv.Shutdown(hctx); err != nil {
-			log.Warn("http server did not stop in time", "err", err)
-		}
-		hcancel()
-	}
+	stopHTTP() // first, on its own clock: the flush below may use all of grace
 	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if err := disp.Shutdown(grace); err != nil {

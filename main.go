@@ -17,7 +17,7 @@ import (
 const usage = `xuexibot — 湖南省高校“学习强国”推广工作群机器人
 
 用法:
-  xuexibot console [-config FILE] [-user STAFFID] [-nick 昵称]
+  xuexibot console [-config FILE] [-user STAFFID] [-nick 昵称] [-http 地址]
                                                     在终端里试用全部命令（默认使用本目录的内置存储，已载入通知数据）
   xuexibot run -config FILE                         连接钉钉工作群（Stream 模式），运行定时提醒和看板
   xuexibot import [-config FILE] FILE.csv|FILE.xlsx 导入学校数据：先逐行检查，全部无误才写入

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"xuexibot/bot/dingtalk"
 	"xuexibot/remind"
@@ -166,3 +171,82 @@ var (
 	_ remind.RetryDelayer   = (*dingtalk.ThrottledError)(nil)
 	_ remind.PermanentError = (*dingtalk.APIError)(nil)
 )
+
+// syncWriter lets the test read what run writes from another goroutine.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// TestConsoleServesDashboard: with -http the console also serves the
+// dashboard over the same store, and a command typed in the console shows
+// on the next page load; the server stops with the console.
+func TestConsoleServesDashboard(t *testing.T) {
+	cfg := writeConfig(t, t.TempDir(), "")
+	in, feed := io.Pipe()
+	var out, errOut syncWriter
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"console", "-config", cfg, "-http", "127.0.0.1:0"}, in, &out, &errOut)
+	}()
+	var base string
+	for deadline := time.Now().Add(20 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := regexp.MustCompile(`进度看板：(http://\S+/)`).FindStringSubmatch(errOut.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("no dashboard address printed; stderr: %s", errOut.String())
+	}
+	lagging := func() string {
+		t.Helper()
+		resp, err := http.Get(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		page := string(b)
+		i := strings.Index(page, `id="lagging"`)
+		if resp.StatusCode != 200 || i < 0 {
+			t.Fatalf("GET / = %d without id=\"lagging\"", resp.StatusCode)
+		}
+		section := page[i:]
+		if j := strings.Index(section, "</section>"); j >= 0 {
+			section = section[:j]
+		}
+		return section
+	}
+	if !strings.Contains(lagging(), "湖南警察学院") {
+		t.Fatal("湖南警察学院 is not in the lagging list at start")
+	}
+	fmt.Fprintln(feed, "/done 湖南警察学院 认证")
+	fmt.Fprintln(feed, "/done 湖南警察学院 安装")
+	for deadline := time.Now().Add(10 * time.Second); strings.Count(out.String(), "已为 湖南警察学院 登记完成") < 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("console did not answer: %s", out.String())
+		}
+	}
+	if strings.Contains(lagging(), "湖南警察学院") {
+		t.Error("湖南警察学院 is still lagging on the dashboard after both /done")
+	}
+	feed.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("console: %v", err)
+	}
+	if _, err := http.Get(base + "healthz"); err == nil {
+		t.Error("the dashboard still answers after the console ended")
+	}
+}
