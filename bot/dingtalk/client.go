@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -207,9 +208,32 @@ func (c *Client) retry(ctx context.Context, key string, attempt func(ctx context
 			continue
 		case errors.As(err, &te) && te.transient:
 			te.RetryAfter = max(te.RetryAfter, backoff)
+		case notSent(err) && i < c.opt.Retries:
+			// The connection was never made, so nothing was delivered and
+			// trying again cannot say anything twice: a network blip must
+			// not cost an acked message its answer.
+			d := backoff + rand.N(backoff/4+1)
+			c.opt.Logger.Warn("dingtalk: could not connect, retrying", "err", err, "wait", d)
+			if err := sleep(ctx, d); err != nil {
+				return fmt.Errorf("dingtalk: retrying: %w", err)
+			}
+			backoff *= 2
+			continue
 		}
 		return err
 	}
+}
+
+// notSent reports whether err means the request never left: the TCP
+// connection (or the name lookup) failed. A timeout after connecting is not
+// such an error: the message may have arrived.
+func notSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
 }
 
 // openAPI posts one OpenAPI send with the access token.
