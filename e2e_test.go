@@ -319,6 +319,20 @@ func TestE2EMessages(t *testing.T) {
 	}
 }
 
+// pushStatusBurst pushes n /status commands at once from the admin, each
+// naming a school, and returns their msgIds once every push is handed over.
+func pushStatusBurst(f *dingtalktest.Server, names []string, n int) []string {
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ids[i] = f.Push(dingtalktest.Msg{SenderID: adminID, SenderNick: adminNick, Text: " /status " + names[i%len(names)]})
+		})
+	}
+	wg.Wait()
+	return ids
+}
+
 // TestE2EBurst: 300 /status commands at once, each naming a school, are all
 // ACKed and each answered exactly once on its own session with its own
 // school; nothing panics.
@@ -330,14 +344,7 @@ func TestE2EBurst(t *testing.T) {
 	names := schoolNames(t)
 
 	const n = 300
-	ids := make([]string, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			ids[i] = f.Push(dingtalktest.Msg{SenderID: adminID, SenderNick: adminNick, Text: " /status " + names[i%len(names)]})
-		})
-	}
-	wg.Wait()
+	ids := pushStatusBurst(f, names, n)
 	all := func() bool {
 		for _, id := range ids {
 			if len(f.Replies(id)) == 0 {
@@ -428,14 +435,7 @@ func TestE2EShutdownDuringBurst(t *testing.T) {
 	// Every push is handed to the connection before SIGTERM: a push after
 	// it would find no connection.
 	const n = 300
-	ids := make([]string, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			ids[i] = f.Push(dingtalktest.Msg{SenderID: adminID, SenderNick: adminNick, Text: " /status " + names[i%len(names)]})
-		})
-	}
-	wg.Wait()
+	ids := pushStatusBurst(f, names, n)
 	f.WaitFor(10*time.Second, func() bool {
 		k := 0
 		for _, id := range ids {

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -172,31 +171,13 @@ var (
 	_ remind.PermanentError = (*dingtalk.APIError)(nil)
 )
 
-// syncWriter lets the test read what run writes from another goroutine.
-type syncWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
 // TestConsoleServesDashboard: with -http the console also serves the
 // dashboard over the same store, and a command typed in the console shows
 // on the next page load; the server stops with the console.
 func TestConsoleServesDashboard(t *testing.T) {
 	cfg := writeConfig(t, t.TempDir(), "")
 	in, feed := io.Pipe()
-	var out, errOut syncWriter
+	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(context.Background(), []string{"console", "-config", cfg, "-http", "127.0.0.1:0"}, in, &out, &errOut)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"xuexibot/bot"
 	"xuexibot/store"
 	"xuexibot/store/bolt"
+	"xuexibot/store/bolt/bolttest"
 )
 
 // The acceptance numbers of the notice's seed.
@@ -64,18 +64,7 @@ type env struct {
 
 func newEnv(t *testing.T, mod ...func(*Config)) *env {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "x.db"), bolt.WithNow(func() time.Time { return testNow }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	seed, err := store.DefaultSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Seed(context.Background(), seed); err != nil {
-		t.Fatal(err)
-	}
+	st := bolttest.Seeded(t, bolt.WithNow(func() time.Time { return testNow }))
 	e := &env{t: t, st: st, met: &metricsRec{}, logBuf: &bytes.Buffer{}}
 	cfg := Config{
 		Registry: st,
@@ -87,6 +76,7 @@ func newEnv(t *testing.T, mod ...func(*Config)) *env {
 	for _, f := range mod {
 		f(&cfg)
 	}
+	var err error
 	e.r, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)

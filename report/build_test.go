@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"xuexibot/store"
 	"xuexibot/store/bolt"
+	"xuexibot/store/bolt/bolttest"
 )
 
 var testNow = time.Date(2019, 3, 8, 10, 0, 0, 0, store.Shanghai())
@@ -18,19 +18,7 @@ var testNow = time.Date(2019, 3, 8, 10, 0, 0, 0, store.Shanghai())
 // seeded opens a bolt store with the notice's seed.
 func seeded(t *testing.T) *bolt.Store {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "r.db"), bolt.WithNow(func() time.Time { return testNow }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	seed, err := store.DefaultSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Seed(context.Background(), seed); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return bolttest.Seeded(t, bolt.WithNow(func() time.Time { return testNow }))
 }
 
 // counting passes reads to the real store and counts the orgs and changes

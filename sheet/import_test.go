@@ -15,7 +15,7 @@ import (
 
 	"xuexibot/sheet"
 	"xuexibot/store"
-	"xuexibot/store/bolt"
+	"xuexibot/store/bolt/bolttest"
 )
 
 var (
@@ -27,19 +27,7 @@ var (
 // seeded opens a bolt store in a temporary directory holding the notice's seed.
 func seeded(t *testing.T) store.Backend {
 	t.Helper()
-	b, err := bolt.Open(filepath.Join(t.TempDir(), "xuexibot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	s, err := store.DefaultSeed()
-	if err != nil {
-		t.Fatalf("DefaultSeed: %v", err)
-	}
-	if ok, err := b.Seed(ctx, s); err != nil || !ok {
-		t.Fatalf("Seed = %v, %v", ok, err)
-	}
-	return b
+	return bolttest.Seeded(t)
 }
 
 // state is everything an import could change.

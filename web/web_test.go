@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"xuexibot/report"
 	"xuexibot/store"
 	"xuexibot/store/bolt"
+	"xuexibot/store/bolt/bolttest"
 	"xuexibot/web"
 )
 
@@ -28,19 +28,7 @@ func seeded(t *testing.T) *bolt.Store { return seededB(t) }
 
 func seededB(t testing.TB) *bolt.Store {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "xuexibot.db"), bolt.WithNow(clock))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	seed, err := store.DefaultSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := st.Seed(context.Background(), seed); err != nil || !ok {
-		t.Fatalf("seed: %v %v", ok, err)
-	}
-	return st
+	return bolttest.Seeded(t, bolt.WithNow(clock))
 }
 
 func newHandler(t *testing.T, cfg web.Config) http.Handler {

@@ -3,32 +3,19 @@ package console_test
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"xuexibot/bot"
 	"xuexibot/bot/console"
 	"xuexibot/commands"
-	"xuexibot/store"
-	"xuexibot/store/bolt"
+	"xuexibot/store/bolt/bolttest"
 )
 
 // newRouter is the real Router over a seeded bolt store, admin "admin1".
 func newRouter(t *testing.T) *commands.Router {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "x.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	seed, err := store.DefaultSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Seed(context.Background(), seed); err != nil {
-		t.Fatal(err)
-	}
+	st := bolttest.Seeded(t)
 	r, err := commands.New(commands.Config{Registry: st, Admins: []string{"admin1"}})
 	if err != nil {
 		t.Fatal(err)
